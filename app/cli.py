@@ -1,0 +1,358 @@
+"""The `osce-sim` command line: validate cases, ask the SP, practise in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+
+
+def _data_dir() -> Path:
+    import platformdirs
+
+    path = Path(platformdirs.user_data_dir("osce-sim", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# -- cases ---------------------------------------------------------------------------------
+def cmd_cases_validate(args: argparse.Namespace) -> int:
+    from app.core.cases import case_files, load_case_file
+    from app.core.resources import cases_dir
+    from app.core.yamlio import LoadError
+
+    paths = [Path(p) for p in args.paths] or [cases_dir()]
+    missing = [p for p in paths if not p.exists()]
+    files = case_files(p for p in paths if p.exists())
+    report: list[dict[str, object]] = []
+    n_errors = 0
+    for p in missing:
+        report.append({"file": str(p), "ok": False, "errors": [
+            {"file": str(p), "field": "", "line": None, "message": "no such file or folder"}]})
+        n_errors += 1
+    for f in files:
+        try:
+            case = load_case_file(f)
+            report.append({"file": str(f), "ok": True, "id": case.id})
+        except LoadError as exc:
+            n_errors += len(exc.errors)
+            report.append({"file": str(f), "ok": False, "errors": [e.to_dict() for e in exc.errors]})
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for r in report:
+            if r["ok"]:
+                print(f"ok     {r['file']} ({r['id']})")
+            else:
+                print(f"ERROR  {r['file']}")
+                for e in r["errors"]:  # type: ignore[attr-defined]
+                    line = f":{e['line']}" if e["line"] else ""
+                    field = f" [{e['field']}]" if e["field"] else ""
+                    print(f"  {e['file']}{line}:{field} {e['message']}")
+        ok = sum(1 for r in report if r["ok"])
+        print(f"{ok} of {len(report)} case files valid, {n_errors} error(s)")
+    return 1 if n_errors else 0
+
+
+def cmd_cases_list(args: argparse.Namespace) -> int:
+    from app.core.cases import load_library
+
+    lib = load_library(*[Path(p) for p in args.paths])
+    for case in sorted(lib.cases.values(), key=lambda c: (c.complaint_group, c.id)):
+        print(f"{case.id:34} {case.complaint_group:20} {case.difficulty:9} {case.title}")
+    for path, errors in lib.broken.items():
+        print(f"{'(broken)':34} {path}: {errors[0]}")
+    return 0
+
+
+def cmd_formats_list(args: argparse.Namespace) -> int:
+    from app.core.formats import load_formats
+
+    formats, errors = load_formats(_data_dir() / "formats")
+    for fmt in formats.values():
+        note = f"{fmt.note_minutes:g} min note" if fmt.has_note else "no note"
+        print(f"{fmt.name:12} {fmt.encounter_minutes:g} min encounter, {note}  {fmt.title}")
+    for e in errors:
+        print(f"(broken) {e}")
+    return 0
+
+
+# -- the SP ----------------------------------------------------------------------------------
+def _load_case(case_id: str):  # type: ignore[no-untyped-def]
+    from app.core.cases import load_library, load_shared_script
+
+    lib = load_library()
+    return lib.get(case_id), load_shared_script()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from app.core.dialogue import Conversation, DialogueEngine
+
+    try:
+        case, shared = _load_case(args.case_id)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    if args.question is None:
+        return _terminal_encounter(case, shared, args.format, args.mode)
+    conv = Conversation(DialogueEngine(case, shared))
+    reply = conv.ask(args.question, args.minute * 60 if args.minute is not None else None)
+    print(json.dumps(reply.to_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+HELP = """Type what you say to the patient and press Enter. Commands:
+  /exam              list the exam manoeuvres       /exam KEY   perform one (e.g. /exam cv.auscultation)
+  /wash  /sit        wash hands, sit down           /plan       explain the plan
+  /time              time left and phase            /pause /resume  (practice mode only)
+  /leave             leave the room (go to the note) /quit       stop without saving"""
+
+
+def _fmt_time(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # type: ignore[no-untyped-def]
+    from app.core.attempt import NoteDiagnosisEntry, PatientNote
+    from app.core.clock import ClockError, Stage
+    from app.core.formats import get_format
+    from app.core.session import EncounterSession
+
+    fmt = get_format(format_name, _data_dir() / "formats")
+    session = EncounterSession(case, fmt, shared, mode=mode)  # type: ignore[arg-type]
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def show(events) -> None:  # type: ignore[no-untyped-def]
+        for e in events:
+            if e.kind.value == "warning" or e.kind.value == "time_up":
+                print(f"\n*** {e.text} ***", flush=True)
+            elif e.kind.value == "phase_changed" and mode == "practice":
+                phase = next(p for p in fmt.phases if p.id == e.phase)
+                print(f"\n--- {phase.title}: {'; '.join(phase.prompts)}", flush=True)
+
+    def ticker() -> None:
+        # prints announcements while the learner is typing; the clock itself never ticks
+        while not stop.wait(0.25):
+            with lock:
+                show(session.poll())
+
+    d = case.door
+    print(f"\n=== DOOR SIGN ({fmt.title}) ===")
+    print(f"{d.name}, {d.age}-year-old {d.sex}. Reason for visit: {d.reason}. Setting: {d.setting}.")
+    if d.vitals:
+        v = d.vitals
+        spo2 = f", SpO2 {v.spo2}%" if v.spo2 else ""
+        print(f"Vital signs: BP {v.bp} mmHg, HR {v.hr}/min, RR {v.rr}/min, "
+              f"Temp {v.temp_c} °C ({v.temp_f} °F){spo2}")
+    for task in d.tasks:
+        print(f"  - {task}")
+    with lock:
+        session.start()
+    if session.stage is Stage.DOOR:
+        input(f"\nYou have {fmt.door_seconds:g} s to read. Press Enter to enter the room. ")
+    with lock:
+        if session.stage is Stage.DOOR:
+            session.enter_room()
+        show(session.poll())
+    print(f"\n{HELP}\n")
+    if mode == "practice":
+        p = fmt.phases[0]
+        print(f"--- {p.title}: {'; '.join(p.prompts)}")
+    threading.Thread(target=ticker, daemon=True).start()
+    try:
+        while True:
+            try:
+                line = input("you> ").strip()
+            except EOFError:
+                line = "/leave"
+            with lock:
+                show(session.poll())
+                if session.stage is not Stage.ENCOUNTER:
+                    break
+                if not line:
+                    continue
+                if line.startswith("/"):
+                    cmd, _, arg = line[1:].partition(" ")
+                    if cmd == "quit":
+                        return 0
+                    if cmd == "help":
+                        print(HELP)
+                    elif cmd == "time":
+                        print(f"{_fmt_time(session.clock.remaining())} left, phase: "
+                              f"{fmt.phase_at(session.clock.stage_elapsed()).title}")
+                    elif cmd == "exam" and not arg:
+                        for key, item in session.engine.exam_items.items():
+                            print(f"  {key:26} {item.system}: {item.label}")
+                    elif cmd == "exam":
+                        try:
+                            r = session.perform(arg.strip())
+                        except KeyError as exc:
+                            print(exc.args[0])
+                            continue
+                        if r.sp_response:
+                            print(f"patient> {r.sp_response}")
+                        print(f"[finding] {r.label}: {r.findings}")
+                        if r.challenge:
+                            print(f"patient> {r.challenge}")
+                    elif cmd in ("wash", "sit"):
+                        session.action("wash_hands" if cmd == "wash" else "sit_down")
+                        print("(done)")
+                    elif cmd == "plan":
+                        ch = session.explain_plan()
+                        print("(explain the plan in your own words)")
+                        if ch:
+                            print(f"patient> {ch}")
+                    elif cmd in ("pause", "resume"):
+                        try:
+                            show(session.clock.pause() if cmd == "pause" else session.clock.resume())
+                            print(f"({cmd}d)")
+                        except ClockError as exc:
+                            print(exc)
+                    elif cmd == "leave":
+                        show(session.leave_room())
+                        break
+                    else:
+                        print("unknown command; /help lists them")
+                    continue
+                reply = session.ask(line)
+                print(f"patient> {reply.text}")
+                for j in reply.jargon:
+                    print(f"  (jargon: say '{j.plain}' rather than '{j.term}')")
+    except KeyboardInterrupt:
+        print("\nstopped")
+        stop.set()
+        return 130
+    finally:
+        stop.set()
+
+    note = PatientNote()
+    if session.stage is Stage.NOTE:
+        limits = fmt.note
+        print(f"\n=== PATIENT NOTE: {_fmt_time(session.clock.remaining())} ===")
+        print("End each section with an empty line. Limits are enforced.")
+
+        def block(title: str, chars: int, lines: int) -> str:
+            print(f"{title} (up to {chars} characters or {lines} lines):")
+            rows: list[str] = []
+            while len(rows) < lines:
+                row = input("  ")
+                if not row:
+                    break
+                rows.append(row)
+            text = "\n".join(rows)
+            if len(text) > chars:
+                print(f"  (cut to {chars} characters)")
+                text = text[:chars]
+            return text
+
+        note.history = block("History", limits.history.chars, limits.history.lines)
+        note.physical_exam = block("Physical examination", limits.physical_exam.chars,
+                                   limits.physical_exam.lines)
+        for i in range(limits.max_diagnoses):
+            dx = input(f"Diagnosis #{i + 1} (empty to finish): ").strip()[: limits.diagnosis_chars]
+            if not dx:
+                break
+            entry = NoteDiagnosisEntry(diagnosis=dx)
+            for field_name in ("history", "exam"):
+                for _ in range(limits.max_rows):
+                    row = input(f"  {field_name} finding (empty to finish): ").strip()
+                    if not row:
+                        break
+                    getattr(entry, field_name).append(row[: limits.row_chars])
+            note.diagnoses.append(entry)
+        for _ in range(limits.max_rows):
+            row = input("Diagnostic study (empty to finish): ").strip()
+            if not row:
+                break
+            note.studies.append(row[: limits.row_chars])
+        session.submit_note(note)
+    else:
+        session.poll()
+    out = _data_dir() / "attempts"
+    out.mkdir(exist_ok=True)
+    path = out / f"{session.attempt.id}.json"
+    session.attempt.save(path)
+    print(f"\nAttempt saved: {path}")
+    return 0
+
+
+def cmd_practice(args: argparse.Namespace) -> int:
+    from app.core.cases import load_library, load_shared_script
+
+    lib = load_library()
+    case_id = args.case_id
+    if case_id is None:
+        cases = sorted(lib.cases.values(), key=lambda c: c.id)
+        if not cases:
+            print("no cases found", file=sys.stderr)
+            return 1
+        for i, c in enumerate(cases, 1):
+            print(f"{i:2}. {c.title}  [{c.complaint_group}, {c.difficulty}]")
+        for path, errors in lib.broken.items():
+            print(f"  (not loaded: {path.name}: {errors[0].message})")
+        choice = input("Case number: ").strip()
+        try:
+            case_id = cases[int(choice) - 1].id
+        except (ValueError, IndexError):
+            print("no such case", file=sys.stderr)
+            return 2
+    try:
+        case = lib.get(case_id)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    return _terminal_encounter(case, load_shared_script(), args.format, args.mode)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="osce-sim", description=__doc__)
+    p.add_argument("--version", action="version", version=f"osce-sim {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    cases = sub.add_parser("cases", help="validate and list case files")
+    csub = cases.add_subparsers(dest="cases_command", required=True)
+    v = csub.add_parser("validate", help="check case files; exit 1 on any error")
+    v.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
+    v.add_argument("--json", action="store_true", help="machine-readable report")
+    v.set_defaults(func=cmd_cases_validate)
+    ls = csub.add_parser("list", help="list the cases")
+    ls.add_argument("paths", nargs="*")
+    ls.set_defaults(func=cmd_cases_list)
+
+    formats = sub.add_parser("formats", help="list the exam formats")
+    formats.set_defaults(func=cmd_formats_list)
+
+    ask = sub.add_parser("ask", help="ask the SP one question (JSON), or talk in the terminal")
+    ask.add_argument("case_id")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--minute", type=float, help="minute of the encounter (for the challenge)")
+    ask.add_argument("--format", default="step2cs")
+    ask.add_argument("--mode", choices=["practice", "exam"], default="practice")
+    ask.set_defaults(func=cmd_ask)
+
+    pr = sub.add_parser("practice", help="a timed encounter and note in the terminal")
+    pr.add_argument("case_id", nargs="?")
+    pr.add_argument("--format", default="step2cs")
+    pr.add_argument("--mode", choices=["practice", "exam"], default="practice")
+    pr.set_defaults(func=cmd_practice)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["practice", *(argv or [])])
+    rc: int = args.func(args)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Communication behaviours (CIS) and jargon in the learner's own words.
+
+Raters tick behaviours, not impressions, so each detector is a set of patterns a rater would
+recognise; each hit keeps the words that showed it, so feedback can quote the learner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from app.core.text import fold, load_lexicon
+
+BEHAVIOURS: dict[str, str] = {
+    "introduction": "Introduced self with name and role",
+    "confirm_name": "Confirmed the patient's name or preferred form of address",
+    "open_question": "Asked an open-ended question early",
+    "empathy": "Made an empathy statement",
+    "summary": "Summarized what the patient said",
+    "permission": "Asked permission before the exam or sensitive questions",
+    "check_understanding": "Checked the patient's understanding",
+    "invite_questions": "Invited the patient's questions",
+    "return_precautions": "Gave return precautions (a safety net)",
+    "closure": "Closed the encounter and said what happens next",
+}
+
+_NAME = r"(?:dr\.?|doctor|student\s+doctor)\s+[a-z][a-z'-]+"
+_ROLE = (
+    r"(?:doctor|physician|medical student|student doctor|student|resident|intern|"
+    r"clinician|nurse practitioner|pa student|one of the (?:doctors|physicians))"
+)
+
+_PATTERNS: dict[str, list[str]] = {
+    "introduction": [
+        rf"\b(?:i am|i'm|im|my name is|this is)\s+{_NAME}",
+        rf"\bmy name is\s+[a-z][a-z'-]+.{{0,60}}\b{_ROLE}",
+        rf"\b(?:i am|i'm|im)\s+[a-z][a-z'-]+\s*,?\s+(?:and\s+)?(?:i am|i'm|im)?\s*(?:a|an|the|your)\s+{_ROLE}",
+        rf"\b(?:i am|i'm|im)\s+(?:a|an|the|your)\s+{_ROLE}.{{0,40}}\b(?:my name is|named|called)\s+[a-z]+",
+    ],
+    "confirm_name": [
+        r"\b(?:are you|is this|is it|am i speaking (?:to|with))\s+(?:mr|mrs|ms|miss|mister|missus)\.?\s+[a-z]+",
+        r"\b(?:confirm|verify|check)\s+(?:your|the patient'?s)\s+(?:full\s+)?name",
+        r"\bwhat(?: is|'s| would)? (?:your (?:full |preferred )?name|you like (?:me )?to call you|you prefer to be called)",
+        r"\bhow (?:would|do|should) (?:you like (?:me )?to|i) (?:call|address) you",
+        r"\bwhat should i call you\b",
+        r"\b(?:may|can) i call you\b",
+        r"\bwhat name do you prefer",
+        r"\b(?:your|the) (?:full )?name and (?:date of birth|age)",
+    ],
+    "open_question": [
+        r"\bwhat brings you\b",
+        r"\bhow can i help\b",
+        r"\bhow may i help\b",
+        r"\bwhat can i do for you\b",
+        r"\btell me (?:more|about|what)\b",
+        r"\b(?:can|could|would) you (?:tell me|describe|walk me through|explain)\b",
+        r"\bwhat (?:seems to be|is) (?:the (?:problem|matter)|going on|bothering you|troubling you)",
+        r"\bwhat happened\b",
+        r"\bwhat made you (?:come|decide)\b",
+        r"\bhow (?:have|are) you (?:been )?(?:feeling|doing)\b",
+    ],
+    "empathy": [
+        r"\b(?:i'?m|i am) (?:so |very |really )?sorry (?:to hear|that you|you(?:'re| are)|about|for)",
+        r"\bthat (?:sounds|must be|must have been|seems) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable)",
+        r"\bi can (?:see|imagine|understand|tell)\b",
+        r"\bi understand (?:that|how|why|you|this|your)\b",
+        r"\bi hear (?:you|that)\b",
+        r"\b(?:it'?s|it is|that'?s|that is) (?:completely |totally |very )?(?:understandable|normal to feel|okay to feel|natural)",
+        r"\byou (?:must|might) (?:be|feel) (?:\w+ )?(?:worried|scared|frightened|anxious|upset|frustrated|concerned)",
+        r"\bthank you for (?:sharing|telling me|being (?:so )?open)",
+        r"\bwe(?:'ll| will) (?:figure|work) (?:this|it) out together\b",
+        r"\bi(?:'m| am) here to help\b",
+        r"\byou(?:'re| are) right to (?:be|feel)\b",
+    ],
+    "summary": [
+        r"\b(?:let me|to|just to|i'?d like to|i want to) (?:briefly )?(?:summari[sz]e|recap|sum up|go over)",
+        r"\bso to (?:summari[sz]e|recap|sum up)\b",
+        r"\b(?:in )?summary\b",
+        r"\bif i understand (?:you )?correctly\b",
+        r"\bjust to make sure i (?:understood|understand|got)\b",
+        r"\bdid i (?:get|miss) (?:that|anything|everything)",
+        r"\bis that (?:right|correct)\?\s*$",
+        r"\bso what i'?m hearing is\b",
+        r"\blet me make sure i\b",
+    ],
+    "permission": [
+        r"\b(?:may|can|could) i (?:examine|listen|check|look|press|feel|take a look|ask you (?:some|a few) (?:personal|sensitive|private))",
+        r"\b(?:is it|would it be) (?:ok|okay|alright|all right|fine) (?:if|for me to|with you)\b",
+        r"\bdo you mind if i\b",
+        r"\bwith your permission\b",
+        r"\bdo i have your (?:permission|consent)\b",
+        r"\bare you (?:ok|okay|comfortable) (?:with|if) (?:me|i)\b",
+        r"\bi(?:'d| would) like to (?:examine|ask you (?:some|a few) (?:personal|sensitive)).{0,40}\b(?:ok|okay|alright|all right)\b",
+    ],
+    "check_understanding": [
+        r"\bdoes (?:that|this|everything) make sense\b",
+        r"\bdo you understand\b",
+        r"\b(?:is|was) (?:that|everything|this) clear\b",
+        r"\b(?:can|could) you (?:tell|explain|repeat) (?:me |it |that |back )*(?:in your own words|back|what (?:we|i) (?:discussed|talked about|said))",
+        r"\bin your own words\b",
+        r"\bany (?:part|thing) (?:that )?(?:is|was) (?:unclear|confusing)\b",
+        r"\bhave i explained (?:that|things|it) clearly\b",
+    ],
+    "invite_questions": [
+        r"\b(?:do|did) you have (?:any )?(?:other |more |further )?questions\b",
+        r"\bwhat (?:other )?questions (?:do )?you have\b",
+        r"\b(?:is there )?anything (?:else )?you(?:'d| would)? (?:like|want) to ask\b",
+        r"\bany (?:other |more )?questions(?: or concerns)?\b",
+        r"\bdo you have any (?:other )?concerns\b",
+    ],
+    "return_precautions": [
+        r"\b(?:call 911|go to the (?:emergency|er\b|ed\b|hospital)|emergency room|emergency department)",
+        r"\b(?:come back|return|call (?:us|me|the clinic|your doctor)|seek (?:medical )?(?:help|care|attention))\b.{0,60}\b(?:if|when|should)\b",
+        r"\bif (?:the|your|it|things|you|anything|symptoms?).{0,60}\b(?:worse|worsens|changes|gets? bad|comes back|returns|develop|notice)\b.{0,60}\b(?:call|come|go|seek|return)\b",
+        r"\bdon'?t hesitate to (?:call|come|contact)\b",
+    ],
+    "closure": [
+        r"\bthank you (?:for (?:coming|your time|your patience|seeing me|talking|answering|sharing)|so much|very much)\b",
+        r"\b(?:it was )?(?:nice|good|a pleasure) (?:to )?(?:meet|meeting|see|seeing|talk|talking)(?: with)? you\b",
+        r"\b(?:the nurse|someone|i|we)(?:'ll| will) (?:be back|come back|return|see you|draw|take|schedule|call you|be in touch)",
+        r"\bwhat (?:happens|will happen) next\b",
+        r"\b(?:next steps?|the plan) (?:is|are|will be)\b",
+        r"\btake care\b",
+        r"\bgood ?bye\b|\bsee you (?:soon|later|again|in)\b",
+    ],
+}
+
+_COMPILED: dict[str, list[re.Pattern[str]]] = {
+    k: [re.compile(p) for p in pats] for k, pats in _PATTERNS.items()
+}
+
+
+@dataclass(frozen=True)
+class BehaviourHit:
+    behaviour: str
+    evidence: str  # the learner's words that showed it
+
+
+@dataclass(frozen=True)
+class JargonHit:
+    term: str
+    plain: str
+
+
+def detect_behaviours(utterance: str) -> list[BehaviourHit]:
+    """The CIS behaviours this utterance shows, each with the words that showed it."""
+    text = fold(utterance)
+    hits: list[BehaviourHit] = []
+    for key, patterns in _COMPILED.items():
+        for pat in patterns:
+            m = pat.search(text)
+            if m:
+                hits.append(BehaviourHit(key, utterance[m.start() : m.end()]))
+                break
+    return hits
+
+
+@cache
+def _jargon_patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    out = []
+    for term, plain in load_lexicon().jargon:
+        out.append((re.compile(r"\b" + re.escape(fold(term)) + r"\b"), term, plain))
+    return out
+
+
+def detect_jargon(utterance: str) -> list[JargonHit]:
+    """Medical terms said to the patient, each with the plain word a patient understands."""
+    text = fold(utterance)
+    hits: list[JargonHit] = []
+    seen: set[str] = set()
+    for pat, term, plain in _jargon_patterns():
+        if term not in seen and pat.search(text):
+            hits.append(JargonHit(term, plain))
+            seen.add(term)
+    return hits

@@ -1,0 +1,526 @@
+"""The standardized patient: from a learner's utterance to the SP's reply.
+
+Matching works on features, not strings (see :mod:`app.core.text`). Every candidate answer
+(a case history item, a shared-script item, a default negative for each symptom, an
+acknowledgement of a statement) has example phrasings; a case item whose topic is in the
+intent catalogue also inherits the catalogue's phrasings, so a case author's three phrasings
+are never the only way in. An utterance is scored against every phrasing by IDF-weighted
+cosine; the SP answers only when the best match is clear, and otherwise asks for
+clarification, because answering the wrong question teaches worse than asking again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+import yaml
+
+from app.core.case_schema import Case, ExamItem, SharedScript
+from app.core.cis import BehaviourHit, JargonHit, detect_behaviours, detect_jargon
+from app.core.resources import data_dir
+from app.core.text import Analysis, Analyzer, Lexicon, load_lexicon
+
+CandidateKind = Literal["case", "shared", "default_negative", "statement"]
+ReplyKind = Literal[
+    "answer", "default_negative", "statement", "clarify", "repeat", "challenge", "mixed", "empty"
+]
+
+CLARIFY_ID = "clarify"
+CHALLENGE_ID = "challenge"
+
+# Thresholds of the IDF-cosine score, tuned on benchmarks/question_matching.py.
+ANSWER_THRESHOLD = 0.42  # below this the SP asks for clarification
+PART_THRESHOLD = 0.5  # each part of a compound question must be at least this clear
+MARGIN = 0.04  # a runner-up this close with another answer makes the question ambiguous
+
+# Which statement intent a detected CIS behaviour stands for, when matching is unsure.
+_BEHAVIOUR_INTENT = {
+    "introduction": "intro",
+    "confirm_name": "confirm_name",
+    "empathy": "say.empathy",
+    "summary": "say.summary",
+    "permission": "say.permission_exam",
+    "check_understanding": "say.check_understanding",
+    "invite_questions": "questions_for_doctor",
+    "return_precautions": "say.return_precautions",
+    "closure": "say.closure",
+}
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_PART = re.compile(r"\s*(?:,|\bor\b|\band\b|\balso\b|\bplus\b|/)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IntentDef:
+    key: str
+    kind: Literal["question", "statement"]
+    phrasings: tuple[str, ...]
+
+
+@cache
+def load_intents() -> dict[str, IntentDef]:
+    with (data_dir() / "intents.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return {
+        key: IntentDef(key, v.get("kind", "question"), tuple(v.get("phrasings") or ()))
+        for key, v in data["intents"].items()
+    }
+
+
+@dataclass
+class Candidate:
+    id: str
+    topic: str
+    kind: CandidateKind
+    answer: str
+    phrasings: list[str]
+    checklist: tuple[str, ...] = ()
+    is_question: bool = True
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+
+
+@dataclass(frozen=True)
+class ReplyPart:
+    id: str
+    kind: ReplyKind
+    text: str
+    score: float
+    checklist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: ReplyKind
+    parts: tuple[ReplyPart, ...]
+    behaviours: tuple[BehaviourHit, ...] = ()
+    jargon: tuple[JargonHit, ...] = ()
+
+    @property
+    def items(self) -> list[str]:
+        return [p.id for p in self.parts]
+
+    @property
+    def checklist(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.parts:
+            for c in p.checklist:
+                seen.setdefault(c)
+        return list(seen)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "reply": self.text,
+            "kind": self.kind,
+            "items": self.items,
+            "checklist": self.checklist,
+            "parts": [
+                {"id": p.id, "kind": p.kind, "text": p.text, "score": round(p.score, 3)}
+                for p in self.parts
+            ],
+            "behaviours": [{"behaviour": b.behaviour, "evidence": b.evidence} for b in self.behaviours],
+            "jargon": [{"term": j.term, "plain": j.plain} for j in self.jargon],
+        }
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    manoeuvre: str
+    label: str
+    system: str
+    findings: str
+    sp_response: str
+    checklist: tuple[str, ...] = ()
+    challenge: str | None = None
+
+
+def _sx_key(topic: str) -> str | None:
+    return topic[3:] if topic.startswith("sx.") else None
+
+
+class DialogueEngine:
+    """Everything the SP knows for one case: candidates, their features and an index."""
+
+    def __init__(self, case: Case, shared: SharedScript, lexicon: Lexicon | None = None) -> None:
+        self.case = case
+        self.shared = shared
+        self.lexicon = lexicon or load_lexicon()
+        self.intents = load_intents()
+        self.candidates = self._build_candidates()
+        vocab: list[str] = []
+        for c in self.candidates:
+            vocab.extend(c.phrasings)
+        self.analyzer = Analyzer(self.lexicon, vocab)
+        self._build_index()
+        self.exam_items = self._build_exam()
+
+    # -- building --------------------------------------------------------------------------
+    def _placeholders(self) -> dict[str, str]:
+        door = self.case.door
+        name = door.name
+        bare = re.sub(r"^(mr|mrs|ms|miss|dr)\.?\s+", "", name, flags=re.IGNORECASE)
+        return {
+            "name": name,
+            "first_name": bare.split()[0] if bare else name,
+            "preferred_name": self.case.sp.preferred_name or name,
+            "age": str(door.age),
+            "opening": self.case.sp.opening,
+        }
+
+    def _fill(self, template: str) -> str:
+        values = self._placeholders()
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+    def _symptom_phrasings(self, concept_key: str) -> list[str]:
+        concept = self.lexicon.concepts.get(concept_key)
+        if concept is None:
+            return []
+        return [concept.lay, *concept.terms]
+
+    def _build_candidates(self) -> list[Candidate]:
+        out: list[Candidate] = []
+        case_topics: set[str] = set()
+        for item in self.case.history:
+            case_topics.add(item.topic)
+            phrasings = list(item.phrasings)
+            intent = self.intents.get(item.topic)
+            if intent is not None:
+                phrasings.extend(intent.phrasings)
+            sx = _sx_key(item.topic)
+            if sx is not None:
+                phrasings.extend(self._symptom_phrasings(sx))
+            out.append(
+                Candidate(
+                    item.id,
+                    item.topic,
+                    "case",
+                    item.answer,
+                    phrasings,
+                    tuple(item.checklist),
+                    is_question=True,
+                )
+            )
+        for shared in self.shared.items:
+            if shared.topic in case_topics:
+                continue
+            intent = self.intents.get(shared.topic)
+            phrasings = list(shared.phrasings) + list(intent.phrasings if intent else ())
+            is_question = intent is None or intent.kind == "question"
+            out.append(
+                Candidate(
+                    f"shared.{shared.topic}",
+                    shared.topic,
+                    "shared" if is_question else "statement",
+                    shared.answer,
+                    phrasings,
+                    is_question=is_question,
+                )
+            )
+        shared_topics = {s.topic for s in self.shared.items}
+        for key, intent in self.intents.items():
+            # a catalogue question neither the case nor the shared script answers: the SP
+            # still recognises it (so it is not mistaken for another question) and says so.
+            if key not in case_topics and key not in shared_topics:
+                out.append(
+                    Candidate(
+                        f"shared.{key}",
+                        key,
+                        "shared" if intent.kind == "question" else "statement",
+                        "I'm not sure, I don't think that applies to me.",
+                        list(intent.phrasings),
+                        is_question=intent.kind == "question",
+                    )
+                )
+        for concept in self.lexicon.symptoms():
+            if f"sx.{concept.key}" in case_topics:
+                continue
+            out.append(
+                Candidate(
+                    f"negative.{concept.key}",
+                    f"sx.{concept.key}",
+                    "default_negative",
+                    concept.lay,
+                    [concept.lay, *concept.terms],
+                )
+            )
+        return out
+
+    def _build_index(self) -> None:
+        # one document per candidate for document frequency; each phrasing is its own vector
+        df: dict[str, int] = defaultdict(int)
+        analysed: list[list[Analysis]] = []
+        for cand in self.candidates:
+            an = [self.analyzer.analyse(p) for p in cand.phrasings]
+            analysed.append(an)
+            for f in {f for a in an for f in a.features}:
+                df[f] += 1
+        n = len(self.candidates)
+        self.idf: dict[str, float] = {f: math.log(1 + n / d) for f, d in df.items()}
+        self.max_idf = math.log(1 + n)
+        self._index: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+        self._norms: list[list[float]] = []
+        for ci, an in enumerate(analysed):
+            norms: list[float] = []
+            for pi, a in enumerate(an):
+                feats = set(a.features)
+                norms.append(math.sqrt(sum(self.idf[f] ** 2 for f in feats)) or 1.0)
+                for f in feats:
+                    self._index[f].append((ci, pi, self.idf[f] ** 2))
+            self._norms.append(norms)
+
+    def _build_exam(self) -> dict[str, ExamItem]:
+        items: dict[str, ExamItem] = {}
+        for ex in self.shared.exam:
+            items[ex.manoeuvre] = ExamItem(
+                id=ex.manoeuvre,
+                manoeuvre=ex.manoeuvre,
+                system=ex.system,
+                label=ex.label,
+                findings=ex.findings,
+                sp_response=ex.sp_response,
+            )
+        for ex in self.case.exam:
+            base = items.get(ex.manoeuvre)
+            label = ex.label or (base.label if base else None) or ex.manoeuvre
+            items[ex.manoeuvre] = ex.model_copy(update={"label": label})
+        return items
+
+    # -- matching --------------------------------------------------------------------------
+    def rank(self, text: str, limit: int = 5) -> list[Scored]:
+        """Candidates by score, best first, one entry per candidate."""
+        analysis = self.analyzer.analyse(text)
+        feats = set(analysis.features)
+        if not feats:
+            return []
+        q_norm = math.sqrt(sum(self.idf.get(f, self.max_idf) ** 2 for f in feats))
+        acc: dict[tuple[int, int], float] = defaultdict(float)
+        for f in feats:
+            for ci, pi, w in self._index.get(f, ()):
+                acc[(ci, pi)] += w
+        best: dict[int, float] = {}
+        for (ci, pi), dot in acc.items():
+            s = dot / (q_norm * self._norms[ci][pi])
+            if s > best.get(ci, 0.0):
+                best[ci] = s
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+        return [Scored(self.candidates[ci], s) for ci, s in ranked]
+
+    def _decide(self, ranked: list[Scored], threshold: float) -> list[Scored] | None:
+        """The candidates to answer with, or None when the question is not clear enough."""
+        if not ranked or ranked[0].score < threshold:
+            return None
+        top = ranked[0]
+        chosen = [top]
+        for other in ranked[1:]:
+            if top.score - other.score > MARGIN:
+                break
+            if other.candidate.answer == top.candidate.answer:
+                continue
+            if other.candidate.topic == top.candidate.topic and other.candidate.kind == "case":
+                # two case items on one topic ("what makes it worse?"): answer both
+                if abs(other.score - top.score) < 1e-9:
+                    chosen.append(other)
+                continue
+            if not top.candidate.is_question and not other.candidate.is_question:
+                continue
+            return None
+        return chosen
+
+    def understand(self, sentence: str) -> list[Scored] | None:
+        """What one sentence asks: one or more candidates, or None when it is unclear."""
+        whole = self.rank(sentence)
+        parts = [p for p in _PART.split(sentence) if p and p.strip()]
+        if len(parts) >= 2:
+            chosen: list[Scored] = []
+            ok = True
+            for part in parts:
+                if not self.analyzer.analyse(part).features:
+                    continue
+                decided = self._decide(self.rank(part), PART_THRESHOLD)
+                if decided is None:
+                    ok = False
+                    break
+                for d in decided:
+                    if all(d.candidate.id != c.candidate.id for c in chosen):
+                        chosen.append(d)
+            if ok and len(chosen) >= 2:
+                return chosen
+        return self._decide(whole, ANSWER_THRESHOLD)
+
+    def perform(self, manoeuvre: str) -> ExamResult:
+        item = self.exam_items.get(manoeuvre)
+        if item is None:
+            raise KeyError(f"unknown exam manoeuvre {manoeuvre!r}")
+        return ExamResult(
+            manoeuvre,
+            item.label or manoeuvre,
+            item.system,
+            item.findings,
+            item.sp_response,
+            tuple(item.checklist),
+        )
+
+
+@dataclass
+class Conversation:
+    """One encounter's dialogue: remembers what was answered and when the challenge came."""
+
+    engine: DialogueEngine
+    answered: set[str] = field(default_factory=set)
+    challenge_asked: bool = False
+    turns: int = 0
+
+    @property
+    def case(self) -> Case:
+        return self.engine.case
+
+    def _template(self, options: list[str]) -> str:
+        return options[self.turns % len(options)]
+
+    def _challenge_due(self, ids: Iterable[str], t: float | None, exam: bool = False) -> bool:
+        if self.challenge_asked:
+            return False
+        ch = self.case.sp.challenge
+        ids = set(ids)
+        if ch.when == "on_plan":
+            return "shared.say.plan" in ids or any(i.endswith("say.plan") for i in ids)
+        if ch.when == "on_exam":
+            return exam or "shared.say.exam_narration" in ids
+        if ch.when == "at_minute":
+            return t is not None and ch.minute is not None and t >= ch.minute * 60
+        return False
+
+    def ask(self, utterance: str, t: float | None = None) -> Reply:
+        """The SP's reply to what the learner said at `t` seconds into the encounter."""
+        self.turns += 1
+        engine = self.engine
+        behaviours = tuple(detect_behaviours(utterance))
+        jargon = tuple(detect_jargon(utterance))
+        sentences = [s for s in _SENTENCE.split(utterance.strip()) if s.strip()]
+        if not sentences:
+            return Reply("", "empty", (), behaviours, jargon)
+
+        questions: list[ReplyPart] = []
+        statements: list[ReplyPart] = []
+        unclear = False
+        for sentence in sentences:
+            found = engine.understand(sentence)
+            if found is None:
+                sent_behaviours = detect_behaviours(sentence)
+                fallback = [
+                    _BEHAVIOUR_INTENT[b.behaviour]
+                    for b in sent_behaviours
+                    if b.behaviour in _BEHAVIOUR_INTENT
+                ]
+                if fallback:
+                    found = [
+                        Scored(c, 0.0)
+                        for c in engine.candidates
+                        if c.topic == fallback[0] and c.kind != "case"
+                    ][:1] or [
+                        Scored(c, 0.0) for c in engine.candidates if c.topic == fallback[0]
+                    ][:1]
+                if not found:
+                    if self._looks_like_question(sentence):
+                        unclear = True
+                    continue
+            for sc in found:
+                part = self._part_for(sc)
+                (questions if sc.candidate.is_question else statements).append(part)
+
+        parts: list[ReplyPart]
+        if questions:
+            parts = questions
+        elif statements:
+            parts = statements[-1:]
+            if any(p.id == "shared.say.plan" for p in statements):
+                parts = [p for p in statements if p.id == "shared.say.plan"][:1]
+        elif unclear or sentences:
+            parts = [ReplyPart(CLARIFY_ID, "clarify", self._template(engine.shared.clarification), 0.0)]
+        else:  # pragma: no cover - sentences is never empty here
+            parts = []
+
+        # the challenge question, at its moment
+        ids = [p.id for p in questions + statements]
+        if any(p.id.endswith("questions_for_doctor") for p in parts) and not self.challenge_asked:
+            if self.case.sp.challenge.when == "on_questions":
+                parts = [
+                    (
+                        ReplyPart(CHALLENGE_ID, "challenge", self.case.sp.challenge.text, p.score)
+                        if p.id.endswith("questions_for_doctor")
+                        else p
+                    )
+                    for p in parts
+                ]
+                self.challenge_asked = True
+        if self._challenge_due(ids, t):
+            parts = [*parts, ReplyPart(CHALLENGE_ID, "challenge", self.case.sp.challenge.text, 0.0)]
+            self.challenge_asked = True
+
+        for p in parts:
+            if p.kind in ("answer", "default_negative", "repeat"):
+                self.answered.add(p.id)
+        kinds = {p.kind for p in parts}
+        kind: ReplyKind = parts[0].kind if len(kinds) == 1 else "mixed"
+        text = " ".join(p.text for p in parts)
+        return Reply(text, kind, tuple(parts), behaviours, jargon)
+
+    @staticmethod
+    def _looks_like_question(sentence: str) -> bool:
+        s = sentence.strip().lower()
+        return s.endswith("?") or bool(
+            re.match(r"(do|does|did|are|is|was|were|have|has|had|can|could|will|would|how|what|"
+                     r"when|where|why|who|which|any)\b", s)
+        )
+
+    def _part_for(self, sc: Scored) -> ReplyPart:
+        cand = sc.candidate
+        engine = self.engine
+        if cand.kind == "default_negative":
+            text = self._template(engine.shared.default_negative).replace("{symptom}", cand.answer)
+            text = text[0].upper() + text[1:]
+            kind: ReplyKind = "default_negative"
+        elif cand.kind == "statement":
+            return ReplyPart(cand.id, "statement", engine._fill(cand.answer), sc.score)
+        else:
+            text = engine._fill(cand.answer)
+            kind = "answer"
+        if cand.id in self.answered and cand.topic not in ("greeting", "chief_complaint"):
+            answer = text[0].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text
+            text = self._template(engine.shared.repeat).replace("{answer}", answer)
+            kind = "repeat"
+        return ReplyPart(cand.id, kind, text, sc.score, cand.checklist)
+
+    def perform(self, manoeuvre: str, t: float | None = None) -> ExamResult:
+        """Perform an exam manoeuvre; the SP reacts, and may bring their challenge."""
+        result = self.engine.perform(manoeuvre)
+        if self._challenge_due([], t, exam=True):
+            self.challenge_asked = True
+            return ExamResult(
+                result.manoeuvre,
+                result.label,
+                result.system,
+                result.findings,
+                result.sp_response,
+                result.checklist,
+                self.case.sp.challenge.text,
+            )
+        return result
+
+    def explain_plan(self, t: float | None = None) -> str | None:
+        """The learner says they will explain the plan; returns the challenge if it is due."""
+        if self._challenge_due(["shared.say.plan"], t):
+            self.challenge_asked = True
+            return self.case.sp.challenge.text
+        return None

@@ -1,0 +1,272 @@
+"""Reading a learner's words: contractions, abbreviations, misspellings, stems and concepts.
+
+The same analysis is applied to the learner's utterance and to every example phrasing, so two
+questions that mean the same thing end up with the same features however they are spelt:
+"any feaver or chils?" and "have you had fevers or chills" both carry C:fever and C:chills.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+import snowballstemmer
+import yaml
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from app.core.resources import data_dir
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['/+][a-z0-9]+)*|\+|\?")
+_STEMMER = snowballstemmer.stemmer("english")
+
+CONTRACTIONS = {
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "let's": "let us",
+    "y'all": "you all",
+}
+_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"),
+             ("'m", " am"), ("'s", ""))
+
+# Tokens that look like note abbreviations but are ordinary words in a spoken question.
+DIALOGUE_NOT_ABBREVIATIONS = frozenset(
+    {"us", "m", "f", "pe", "er", "ed", "hr", "ms", "am", "it", "is", "a", "i", "in", "to",
+     "or", "as", "so", "no", "do", "pt", "ct", "mr", "mrs", "dr", "ok", "k", "ha", "fx", "cp"}
+)
+
+STOPWORDS = frozenset(
+    """a an the to of in on at for is are am be been being was were do does did doing you your
+    yours yourself i me my mine we our it its that this these those and or but with have has had
+    having can could would will shall should may might must please so just also there here
+    okay ok well um uh hmm oh doctor sir maam mister miss missus mr mrs ms dr today right now
+    really very some little bit lot let us tell know think say said get got like want go going
+    one thing things kind sort by from as if then than than too they them their he him his she
+    her hers who whom which""".split()
+)
+# Question words are stopwords for most purposes but tell onset from location.
+_QUESTION_WORDS = frozenset({"when", "where", "how", "what", "why", "which", "who"})
+
+
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def fold(text: str) -> str:
+    """Lower case, straight quotes, no accents: the form every matcher reads."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").lower()
+
+
+def raw_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def expand_contractions(tokens: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for tok in tokens:
+        if tok in CONTRACTIONS:
+            out.extend(CONTRACTIONS[tok].split())
+            continue
+        if "'" in tok:
+            for suffix, repl in _SUFFIXES:
+                if tok.endswith(suffix) and len(tok) > len(suffix):
+                    head = tok[: -len(suffix)]
+                    out.append(head)
+                    out.extend(repl.split())
+                    break
+            else:
+                out.append(tok.replace("'", ""))
+            continue
+        out.append(tok)
+    return out
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    kind: str
+    lay: str
+    terms: tuple[str, ...]
+    negated_by: tuple[str, ...] = ()
+
+
+@dataclass
+class Lexicon:
+    """Concepts (symptoms, conditions, body parts, relations), abbreviations and jargon."""
+
+    concepts: dict[str, Concept]
+    abbreviations: dict[str, str]
+    jargon: list[tuple[str, str]]
+    # stemmed term sequence -> concept key, longest first for greedy matching
+    _phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _max_len: int = 1
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Lexicon:
+        concepts: dict[str, Concept] = {}
+        for key, c in (data.get("concepts") or {}).items():
+            concepts[key] = Concept(
+                key=key,
+                kind=str(c.get("kind", "symptom")),
+                lay=str(c.get("lay") or key.replace("_", " ")),
+                terms=tuple(str(t) for t in c.get("terms") or ()),
+                negated_by=tuple(str(t) for t in c.get("negated_by") or ()),
+            )
+        abbreviations = {str(k).lower(): str(v) for k, v in (data.get("abbreviations") or {}).items()}
+        jargon = [(str(j["term"]), str(j["plain"])) for j in data.get("jargon") or ()]
+        lex = cls(concepts, abbreviations, jargon)
+        lex._index()
+        return lex
+
+    def _index(self) -> None:
+        for c in self.concepts.values():
+            for term in (*c.terms, c.key.replace("_", " ")):
+                seq = tuple(stem(t) for t in expand_contractions(raw_tokens(term)))
+                if seq and seq not in self._phrases:
+                    self._phrases[seq] = c.key
+                    self._max_len = max(self._max_len, len(seq))
+
+    def match_concepts(self, stems: list[str]) -> list[tuple[int, int, str]]:
+        """Greedy longest matches of concept terms: (start, end, key) over a stem sequence."""
+        out: list[tuple[int, int, str]] = []
+        i = 0
+        n = len(stems)
+        while i < n:
+            for length in range(min(self._max_len, n - i), 0, -1):
+                key = self._phrases.get(tuple(stems[i : i + length]))
+                if key is not None:
+                    out.append((i, i + length, key))
+                    i += length
+                    break
+            else:
+                i += 1
+        return out
+
+    def symptoms(self) -> list[Concept]:
+        return [c for c in self.concepts.values() if c.kind == "symptom"]
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
+        return Lexicon.from_data(yaml.safe_load(fh) or {})
+
+
+@cache
+def _english_frequencies() -> dict[str, int]:
+    """Word frequencies of general English, to tell a real word from a misspelling."""
+    from spellchecker import SpellChecker
+
+    spell = SpellChecker(language="en", distance=1)
+    return dict(spell.word_frequency.dictionary)
+
+
+class Speller:
+    """Corrects misspelt domain words ("feaver", "palpitatoins") against a vocabulary.
+
+    A token is left alone when it is a domain word or a frequent English word; otherwise the
+    nearest domain word within a length-dependent edit distance replaces it.
+    """
+
+    MIN_ENGLISH_FREQUENCY = 50
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocabulary = sorted({w for w in vocabulary if w.isalpha() and len(w) >= 3})
+        self._vocab_set = frozenset(self.vocabulary)
+        self._english = _english_frequencies()
+
+    def is_known(self, word: str) -> bool:
+        return word in self._vocab_set or self._english.get(word, 0) >= self.MIN_ENGLISH_FREQUENCY
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one Speller per process, bounded cache
+    def correct(self, word: str) -> str:
+        if len(word) < 4 or not word.isalpha() or self.is_known(word):
+            return word
+        max_dist = 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
+        hit = process.extractOne(
+            word,
+            self.vocabulary,
+            scorer=Levenshtein.distance,
+            score_cutoff=max_dist,
+        )
+        if hit is None:
+            # transpositions ("attcak") cost 2 in Levenshtein; the indel ratio forgives them
+            hit2 = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85)
+            return str(hit2[0]) if hit2 else word
+        return str(hit[0])
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Features of one utterance or phrasing."""
+
+    words: tuple[str, ...]  # normalized words after abbreviation and spelling fixes
+    features: tuple[str, ...]  # concept tokens (C:key) and content stems, in order
+    concepts: tuple[str, ...]  # concept keys found
+
+
+class Analyzer:
+    """Turns text into features; one per engine vocabulary, with a cache."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        words: set[str] = set()
+        for c in lexicon.concepts.values():
+            for t in c.terms:
+                words.update(raw_tokens(t))
+        for v in lexicon.abbreviations.values():
+            words.update(raw_tokens(v))
+        for text in vocabulary:
+            words.update(raw_tokens(text))
+        self.speller = Speller(words)
+
+    def normalize_words(self, text: str) -> list[str]:
+        out: list[str] = []
+        for tok in expand_contractions(raw_tokens(text)):
+            if tok in ("?", "+"):
+                continue
+            exp = self.lexicon.abbreviations.get(tok)
+            if exp is not None and tok not in DIALOGUE_NOT_ABBREVIATIONS:
+                out.extend(expand_contractions(raw_tokens(exp)))
+                continue
+            if "/" in tok:
+                out.extend(p for p in tok.split("/") if p)
+                continue
+            out.append(self.speller.correct(tok))
+        return out
+
+    @lru_cache(maxsize=16384)  # noqa: B019 - analyzers live as long as the process
+    def analyse(self, text: str) -> Analysis:
+        words = self.normalize_words(text)
+        stems = [stem(w) for w in words]
+        matches = self.lexicon.match_concepts(stems)
+        features: list[str] = []
+        concepts: list[str] = []
+        covered = [False] * len(stems)
+        for start, end, key in matches:
+            for k in range(start, end):
+                covered[k] = True
+        mi = 0
+        i = 0
+        while i < len(stems):
+            if mi < len(matches) and matches[mi][0] == i:
+                _, end, key = matches[mi]
+                features.append("C:" + key)
+                concepts.append(key)
+                mi += 1
+                i = end
+                continue
+            w = words[i]
+            if w not in STOPWORDS or w in _QUESTION_WORDS:
+                features.append(stems[i])
+            i += 1
+        return Analysis(tuple(words), tuple(features), tuple(concepts))

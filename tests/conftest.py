@@ -1,0 +1,43 @@
+"""Shared fixtures. Tests never sleep: time comes from FakeTime."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.core.cases import load_library, load_shared_script  # noqa: E402
+from app.core.case_schema import Case, SharedScript  # noqa: E402
+from app.core.formats import ExamFormat, get_format  # noqa: E402
+from tests.support.fakes import FakeTime  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = REPO / "cases"
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture(scope="session")
+def step2cs() -> ExamFormat:
+    return get_format("step2cs")
+
+
+@pytest.fixture(scope="session")
+def library():  # type: ignore[no-untyped-def]
+    return load_library(CASES)
+
+
+@pytest.fixture(scope="session")
+def shared() -> SharedScript:
+    return load_shared_script(CASES)
+
+
+@pytest.fixture(scope="session")
+def any_case(library) -> Case:  # type: ignore[no-untyped-def]
+    return library.cases[sorted(library.cases)[0]]
