@@ -109,7 +109,7 @@ class ExamItem(Strict):
     system: Text
     label: Text | None = None
     findings: Text
-    sp_response: Text = ""
+    sp_response: str = ""
     checklist: list[Id] = Field(default_factory=list)
 
 
@@ -200,7 +200,7 @@ class SharedExam(Strict):
     system: Text
     label: Text
     findings: Text
-    sp_response: Text = ""
+    sp_response: str = ""
 
 
 class SharedScript(Strict):
