@@ -32,16 +32,43 @@ def cmd_cases_validate(args: argparse.Namespace) -> int:
     report: list[dict[str, object]] = []
     n_errors = 0
     for p in missing:
-        report.append({"file": str(p), "ok": False, "errors": [
-            {"file": str(p), "field": "", "line": None, "message": "no such file or folder"}]})
+        report.append(
+            {
+                "file": str(p),
+                "ok": False,
+                "errors": [
+                    {"file": str(p), "field": "", "line": None, "message": "no such file or folder"}
+                ],
+            }
+        )
         n_errors += 1
+    from app.core.cases import SHARED_SCRIPT_NAME, load_shared_script
+
+    for folder in {p if p.is_dir() else p.parent for p in paths if p.exists()}:
+        if (folder / SHARED_SCRIPT_NAME).exists():
+            try:
+                load_shared_script(folder)
+                report.append(
+                    {"file": str(folder / SHARED_SCRIPT_NAME), "ok": True, "id": "shared script"}
+                )
+            except LoadError as exc:
+                n_errors += len(exc.errors)
+                report.append(
+                    {
+                        "file": str(folder / SHARED_SCRIPT_NAME),
+                        "ok": False,
+                        "errors": [e.to_dict() for e in exc.errors],
+                    }
+                )
     for f in files:
         try:
             case = load_case_file(f)
             report.append({"file": str(f), "ok": True, "id": case.id})
         except LoadError as exc:
             n_errors += len(exc.errors)
-            report.append({"file": str(f), "ok": False, "errors": [e.to_dict() for e in exc.errors]})
+            report.append(
+                {"file": str(f), "ok": False, "errors": [e.to_dict() for e in exc.errors]}
+            )
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -114,7 +141,7 @@ HELP = """Type what you say to the patient and press Enter. Commands:
 
 
 def _fmt_time(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
@@ -145,12 +172,16 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
 
     d = case.door
     print(f"\n=== DOOR SIGN ({fmt.title}) ===")
-    print(f"{d.name}, {d.age}-year-old {d.sex}. Reason for visit: {d.reason}. Setting: {d.setting}.")
+    print(
+        f"{d.name}, {d.age}-year-old {d.sex}. Reason for visit: {d.reason}. Setting: {d.setting}."
+    )
     if d.vitals:
         v = d.vitals
         spo2 = f", SpO2 {v.spo2}%" if v.spo2 else ""
-        print(f"Vital signs: BP {v.bp} mmHg, HR {v.hr}/min, RR {v.rr}/min, "
-              f"Temp {v.temp_c} °C ({v.temp_f} °F){spo2}")
+        print(
+            f"Vital signs: BP {v.bp} mmHg, HR {v.hr}/min, RR {v.rr}/min, "
+            f"Temp {v.temp_c} °C ({v.temp_f} °F){spo2}"
+        )
     for task in d.tasks:
         print(f"  - {task}")
     with lock:
@@ -185,8 +216,10 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
                     if cmd == "help":
                         print(HELP)
                     elif cmd == "time":
-                        print(f"{_fmt_time(session.clock.remaining())} left, phase: "
-                              f"{fmt.phase_at(session.clock.stage_elapsed()).title}")
+                        print(
+                            f"{_fmt_time(session.clock.remaining())} left, phase: "
+                            f"{fmt.phase_at(session.clock.stage_elapsed()).title}"
+                        )
                     elif cmd == "exam" and not arg:
                         for key, item in session.engine.exam_items.items():
                             print(f"  {key:26} {item.system}: {item.label}")
@@ -211,7 +244,9 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
                             print(f"patient> {ch}")
                     elif cmd in ("pause", "resume"):
                         try:
-                            show(session.clock.pause() if cmd == "pause" else session.clock.resume())
+                            show(
+                                session.clock.pause() if cmd == "pause" else session.clock.resume()
+                            )
                             print(f"({cmd}d)")
                         except ClockError as exc:
                             print(exc)
@@ -253,8 +288,9 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
             return text
 
         note.history = block("History", limits.history.chars, limits.history.lines)
-        note.physical_exam = block("Physical examination", limits.physical_exam.chars,
-                                   limits.physical_exam.lines)
+        note.physical_exam = block(
+            "Physical examination", limits.physical_exam.chars, limits.physical_exam.lines
+        )
         for i in range(limits.max_diagnoses):
             dx = input(f"Diagnosis #{i + 1} (empty to finish): ").strip()[: limits.diagnosis_chars]
             if not dx:

@@ -9,10 +9,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core.cases import load_library, load_shared_script  # noqa: E402
-from app.core.case_schema import Case, SharedScript  # noqa: E402
-from app.core.formats import ExamFormat, get_format  # noqa: E402
-from tests.support.fakes import FakeTime  # noqa: E402
+from app.core.case_schema import Case, SharedScript
+from app.core.cases import load_library, load_shared_script
+from app.core.formats import ExamFormat, get_format
+from tests.support.fakes import FakeTime
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "cases"

@@ -44,8 +44,12 @@ notes = st.builds(
     history=st.text(max_size=950),
     physical_exam=st.text(max_size=950),
     diagnoses=st.lists(
-        st.builds(NoteDiagnosisEntry, diagnosis=words, history=st.lists(words, max_size=8),
-                  exam=st.lists(words, max_size=8)),
+        st.builds(
+            NoteDiagnosisEntry,
+            diagnosis=words,
+            history=st.lists(words, max_size=8),
+            exam=st.lists(words, max_size=8),
+        ),
         max_size=3,
     ),
     studies=st.lists(words, max_size=8),
@@ -62,7 +66,9 @@ attempts = st.builds(
         st.builds(TimelineEvent, t=times, kind=words, stage=words, text=words), max_size=5
     ),
     note=notes,
-    scores=st.dictionaries(words, st.integers() | st.floats(allow_nan=False) | words, max_size=4),
+    scores=st.dictionaries(
+        words, st.integers() | st.floats(allow_nan=False, allow_infinity=False) | words, max_size=4
+    ),
 )
 
 
@@ -72,6 +78,13 @@ def test_property_json_round_trip_is_lossless(attempt: Attempt) -> None:
     back = Attempt.from_json(attempt.to_json())
     assert back == attempt
     assert back.to_json() == attempt.to_json()
+
+
+def test_non_finite_scores_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        Attempt(case_id="x", format="step2cs", scores={"ice": float("inf")})
+    with pytest.raises(ValidationError):
+        Attempt(case_id="x", format="step2cs", scores={"nested": [{"a": float("nan")}]})
 
 
 def test_record_carries_its_version() -> None:

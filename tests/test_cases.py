@@ -37,7 +37,9 @@ def test_bundled_library_loads_without_errors(library) -> None:  # type: ignore[
     assert len(library.cases) >= 4
     groups = {c.complaint_group for c in library.cases.values()}
     assert len(groups) >= 4
-    assert any(c.sp.emotion in ("angry", "anxious", "tearful", "in_pain") for c in library.cases.values())
+    assert any(
+        c.sp.emotion in ("angry", "anxious", "tearful", "in_pain") for c in library.cases.values()
+    )
 
 
 def test_minimal_fixture_is_valid() -> None:
@@ -63,7 +65,7 @@ def test_missing_field_points_at_its_parent() -> None:
 
 
 def test_unknown_field_is_a_typo() -> None:
-    text = MINIMAL_TEXT.replace("    answer: \"Three days ago.\"", "    answr: \"Three days ago.\"")
+    text = MINIMAL_TEXT.replace('    answer: "Three days ago."', '    answr: "Three days ago."')
     errs = errors_of(text)
     fields = {e.field for e in errs}
     assert "history[0].answr" in fields and "history[0].answer" in fields
@@ -72,7 +74,9 @@ def test_unknown_field_is_a_typo() -> None:
 
 
 def test_too_few_phrasings() -> None:
-    text = MINIMAL_TEXT.replace("[Any cough?, Are you coughing?, Have you had a cough?]", "[Any cough?]")
+    text = MINIMAL_TEXT.replace(
+        "[Any cough?, Are you coughing?, Have you had a cough?]", "[Any cough?]"
+    )
     [err] = errors_of(text)
     assert err.field == "history[2].phrasings"
     assert err.line == line_of(text, "[Any cough?]")
@@ -143,8 +147,9 @@ def test_property_truncated_files_give_clear_errors(cut: int) -> None:
 
 yamlish = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -170,7 +175,9 @@ def test_property_random_text_never_crashes(text: str) -> None:
 def test_cli_validate_passes_on_the_library() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "app", "cases", "validate", str(CASES)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 error(s)" in out.stdout
@@ -181,7 +188,9 @@ def test_cli_validate_reports_file_field_and_line(tmp_path: Path) -> None:
     bad.write_text(MINIMAL_TEXT.replace("age: 22", "age: twenty"), encoding="utf-8")
     out = subprocess.run(
         [sys.executable, "-m", "app", "cases", "validate", str(bad), str(MINIMAL)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 1
     line = line_of(bad.read_text(), "age: twenty")

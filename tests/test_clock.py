@@ -192,13 +192,23 @@ def test_property_events_never_repeat_or_go_backwards(actions: list[tuple[float,
     once = [
         (e.kind, e.stage, e.phase, e.text)
         for e in events
-        if e.kind in (EventKind.STAGE_STARTED, EventKind.PHASE_CHANGED, EventKind.WARNING,
-                      EventKind.TIME_UP, EventKind.STAGE_ENDED)
+        if e.kind
+        in (
+            EventKind.STAGE_STARTED,
+            EventKind.PHASE_CHANGED,
+            EventKind.WARNING,
+            EventKind.TIME_UP,
+            EventKind.STAGE_ENDED,
+        )
     ]
     assert len(once) == len(set(once))
     started = [e.stage for e in events if e.kind is EventKind.STAGE_STARTED]
     assert started == [Stage.DOOR, Stage.ENCOUNTER, Stage.NOTE, Stage.DONE]
     # every stage ends exactly once, by time or by the learner
     for stage in (Stage.DOOR, Stage.ENCOUNTER, Stage.NOTE):
-        ends = [e for e in events if e.stage is stage and e.kind in (EventKind.TIME_UP, EventKind.STAGE_ENDED)]
+        ends = [
+            e
+            for e in events
+            if e.stage is stage and e.kind in (EventKind.TIME_UP, EventKind.STAGE_ENDED)
+        ]
         assert len(ends) == 1

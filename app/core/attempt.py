@@ -6,14 +6,16 @@ round-trips losslessly and carries `record_version` for future migrations.
 
 from __future__ import annotations
 
+import math
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-RECORD_VERSION = 1
+RECORD_VERSION: Literal[1] = 1
 
 Speaker = Literal["learner", "sp", "system"]
 ActionKind = Literal[
@@ -34,7 +36,8 @@ def _now() -> datetime:
 
 
 class _Rec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # JSON has no infinity or NaN: refuse them so every record round-trips exactly
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class TranscriptEntry(_Rec):
@@ -97,6 +100,22 @@ class Attempt(_Rec):
     note: PatientNote = Field(default_factory=PatientNote)
     scores: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("scores")
+    @classmethod
+    def _finite(cls, v: dict[str, Any]) -> dict[str, Any]:
+        def check(x: Any) -> None:
+            if isinstance(x, float) and not math.isfinite(x):
+                raise ValueError("scores must be finite numbers")
+            if isinstance(x, dict):
+                for y in x.values():
+                    check(y)
+            elif isinstance(x, list):
+                for y in x:
+                    check(y)
+
+        check(v)
+        return v
+
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
@@ -107,7 +126,10 @@ class Attempt(_Rec):
     def save(self, path: Path) -> None:
         """Write atomically: a crash mid-write leaves the previous file intact."""
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(self.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename, so a power cut cannot half-write
         tmp.replace(path)
 
     @classmethod

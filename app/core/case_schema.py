@@ -88,7 +88,9 @@ class Voice(Strict):
 class StandardizedPatient(Strict):
     voice: Voice | None = Field(default=None, description="defaults to the door sign's sex and age")
     demeanour: Text
-    emotion: Literal["calm", "anxious", "angry", "tearful", "in_pain", "embarrassed", "low", "worried"]
+    emotion: Literal[
+        "calm", "anxious", "angry", "tearful", "in_pain", "embarrassed", "low", "worried"
+    ]
     opening: Text = Field(description="what the SP says to 'what brings you in?'")
     preferred_name: Text | None = None
     challenge: Challenge

@@ -149,9 +149,7 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(
-                f for f in sorted(p.glob("*.y*ml")) if not f.name.startswith(("_", "."))
-            )
+            out.extend(f for f in sorted(p.glob("*.y*ml")) if not f.name.startswith(("_", ".")))
         else:
             out.append(p)
     return out
@@ -168,8 +166,12 @@ def load_library(*folders: Path) -> CaseLibrary:
             continue
         if case.id in lib.cases:
             lib.broken[path] = [
-                FieldError(str(path), "id", 1, f"case id {case.id!r} is already used by "
-                           f"{lib.files[case.id]}")
+                FieldError(
+                    str(path),
+                    "id",
+                    1,
+                    f"case id {case.id!r} is already used by {lib.files[case.id]}",
+                )
             ]
             continue
         lib.cases[case.id] = case

@@ -35,7 +35,7 @@ _PATTERNS: dict[str, list[str]] = {
     "introduction": [
         rf"\b(?:i am|i'm|im|my name is|this is)\s+{_NAME}",
         rf"\bmy name is\s+[a-z][a-z'-]+.{{0,60}}\b{_ROLE}",
-        rf"\b(?:i am|i'm|im)\s+[a-z][a-z'-]+\s*,?\s+(?:and\s+)?(?:i am|i'm|im)?\s*(?:a|an|the|your)\s+{_ROLE}",
+        rf"\b(?:i am|i'm|im)\s+[a-z][a-z'-]+\s*,?\s+(?:and\s+)?(?:i am|i'm|im)?\s*(?:a|an|the|your)\s+(?:[\w-]+\s+){{0,2}}{_ROLE}",
         rf"\b(?:i am|i'm|im)\s+(?:a|an|the|your)\s+{_ROLE}.{{0,40}}\b(?:my name is|named|called)\s+[a-z]+",
     ],
     "confirm_name": [
@@ -63,7 +63,7 @@ _PATTERNS: dict[str, list[str]] = {
     "empathy": [
         r"\b(?:i'?m|i am) (?:so |very |really )?sorry (?:to hear|that you|you(?:'re| are)|about|for)",
         r"\bthat (?:sounds|must be|must have been|seems) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable)",
-        r"\bi can (?:see|imagine|understand|tell)\b",
+        r"\bi can (?:see|imagine|understand|tell|hear)\b",
         r"\bi understand (?:that|how|why|you|this|your)\b",
         r"\bi hear (?:you|that)\b",
         r"\b(?:it'?s|it is|that'?s|that is) (?:completely |totally |very )?(?:understandable|normal to feel|okay to feel|natural)",

@@ -136,7 +136,9 @@ class EncounterClock:
         return run.t0 + self.stage_elapsed()
 
     # -- transitions -------------------------------------------------------------------------
-    def _emit(self, kind: EventKind, stage: Stage, stage_t: float, t: float, **kw: str | None) -> None:
+    def _emit(
+        self, kind: EventKind, stage: Stage, stage_t: float, t: float, **kw: str | None
+    ) -> None:
         self._seq += 1
         self._queue.append(ClockEvent(self._seq, kind, stage, t, stage_t, **kw))  # type: ignore[arg-type]
 
@@ -147,10 +149,14 @@ class EncounterClock:
             for ph in fmt.phases[1:]:
                 items.append(_Pending(ph.start * 60, EventKind.PHASE_CHANGED, ph.id, ph.title))
             for w in fmt.encounter_warnings:
-                items.append(_Pending(duration - w.remaining_minutes * 60, EventKind.WARNING, None, w.text))
+                items.append(
+                    _Pending(duration - w.remaining_minutes * 60, EventKind.WARNING, None, w.text)
+                )
         elif stage is Stage.NOTE:
             for w in fmt.note_warnings:
-                items.append(_Pending(duration - w.remaining_minutes * 60, EventKind.WARNING, None, w.text))
+                items.append(
+                    _Pending(duration - w.remaining_minutes * 60, EventKind.WARNING, None, w.text)
+                )
         # phase changes sort before a warning at the same moment
         order = {EventKind.PHASE_CHANGED: 0, EventKind.WARNING: 1}
         items = [p for p in items if 0 < p.offset < duration]
@@ -211,7 +217,9 @@ class EncounterClock:
             while run.next_index < len(run.schedule) and run.schedule[run.next_index].offset <= raw:
                 p = run.schedule[run.next_index]
                 run.next_index += 1
-                self._emit(p.kind, run.stage, p.offset, run.t0 + p.offset, phase=p.phase, text=p.text)
+                self._emit(
+                    p.kind, run.stage, p.offset, run.t0 + p.offset, phase=p.phase, text=p.text
+                )
             if raw >= run.duration:
                 self._end_stage(run.duration, by_user=False)
                 continue
@@ -267,4 +275,3 @@ class EncounterClock:
         self._paused_at = None
         self._emit(EventKind.RESUMED, self.stage, stage_t, t)
         return self.poll()
-

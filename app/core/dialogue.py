@@ -24,7 +24,7 @@ import yaml
 from app.core.case_schema import Case, ExamItem, SharedScript
 from app.core.cis import BehaviourHit, JargonHit, detect_behaviours, detect_jargon
 from app.core.resources import data_dir
-from app.core.text import Analysis, Analyzer, Lexicon, load_lexicon
+from app.core.text import Analysis, Analyzer, Lexicon, fold, load_lexicon
 
 CandidateKind = Literal["case", "shared", "default_negative", "statement"]
 ReplyKind = Literal[
@@ -35,8 +35,13 @@ CLARIFY_ID = "clarify"
 CHALLENGE_ID = "challenge"
 
 # Thresholds of the IDF-cosine score, tuned on benchmarks/question_matching.py.
-ANSWER_THRESHOLD = 0.42  # below this the SP asks for clarification
+ANSWER_THRESHOLD = 0.5  # below this the SP asks for clarification
 PART_THRESHOLD = 0.5  # each part of a compound question must be at least this clear
+UNKNOWN_IDF_SHARE = 0.6
+ANSWER_WEIGHT = 0.8  # how much the SP's answer counts against a real example phrasing
+COVERAGE_MIN = 0.25  # the best phrasing must explain at least this share of the question
+TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
+SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
 MARGIN = 0.04  # a runner-up this close with another answer makes the question ambiguous
 
 # Which statement intent a detected CIS behaviour stands for, when matching is unsure.
@@ -52,7 +57,80 @@ _BEHAVIOUR_INTENT = {
     "closure": "say.closure",
 }
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+# A sentence that is not a question is usually a statement to the patient; these tell which.
+_QUESTION_START = re.compile(
+    r"^(?:so |and |but |ok(?:ay)?,? |now,? |also,? |sorry,? )*(?:do|does|did|are|is|was|were|have|has|had|"
+    r"can|could|will|would|should|may|might|shall|how|what|whats|what's|when|where|why|who|"
+    r"which|any|anything|anyone|ever|tell me|describe|explain|show me|point)\b"
+)
+_STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "say.plan",
+        re.compile(
+            r"\b(?:i think|i believe|i suspect|it (?:could|might|may) be|it'?s (?:probably|likely|"
+            r"possible)|this (?:could|might|may) be|most likely|(?:my|our) (?:main )?concern|"
+            r"i'?m (?:worried|concerned) (?:that|about)|we(?:'ll| will| need to| should| can| are going to)|"
+            r"i(?:'d| would) like to (?:order|do|run|get|check|send|start|arrange|refer)|"
+            r"i'?m going to (?:order|run|send|start|get|arrange|refer)|the plan|next steps?|"
+            r"diagnosis|differential)\b"
+        ),
+    ),
+    (
+        "say.exam_narration",
+        re.compile(
+            r"^(?:(?:now|next|okay|ok|so|alright)[, ]+)*(?:i(?:'m| am) going to|i will|i'll|let me|"
+            r"i(?:'d| would) like to|i need to)\s+(?:listen|examine|check|press|feel|look|test|tap|"
+            r"palpate|shine|take a look|have a look|wash)\b"
+            r"|^(?:please |can you |could you )?(?:take a deep breath|breathe|lie (?:down|back)|"
+            r"sit (?:up|forward|back)|follow my|squeeze|push|pull|relax|open your mouth|say ah|"
+            r"look (?:up|at|straight)|stand up|walk|touch your|close your eyes|stick out)\b"
+        ),
+    ),
+    (
+        "intro",
+        re.compile(
+            r"^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))[ ,!.]*)?(?:i am|i'm|im|my name is|"
+            r"this is)\b.{0,40}\b(?:doctor|dr|physician|student|resident|intern|nurse|clinician)\b"
+        ),
+    ),
+    ("greeting", re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy)\b")),
+]
+_BEHAVIOUR_STATEMENT = {
+    "introduction": "intro",
+    "empathy": "say.empathy",
+    "summary": "say.summary",
+    "return_precautions": "say.return_precautions",
+    "closure": "say.closure",
+}
+
+_ATTRIBUTE_FEATURES = frozenset(
+    "C:w." + k
+    for k in (
+        "start",
+        "worse",
+        "better",
+        "trigger",
+        "spread",
+        "describe",
+        "severity",
+        "previous",
+        "frequency",
+        "duration",
+        "constant",
+        "progress",
+        "treatment",
+        "location",
+        "impact",
+    )
+) | {"when", "where", "how"}
+
+_QUESTION_ONLY = frozenset({"when", "where", "how", "what", "why", "which", "who"})
+
+# sentence ends, but not the dot of a title ("Dr. Lee", "Mr. Hayes")
+_SENTENCE = re.compile(
+    r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<=[.!?;])\s+|\n+",
+    re.IGNORECASE,
+)
 _PART = re.compile(r"\s*(?:,|\bor\b|\band\b|\balso\b|\bplus\b|/)\s*", re.IGNORECASE)
 
 
@@ -82,12 +160,14 @@ class Candidate:
     phrasings: list[str]
     checklist: tuple[str, ...] = ()
     is_question: bool = True
+    answer_as_phrasing: bool = False  # the SP's own words also hint at what the item is about
 
 
 @dataclass(frozen=True)
 class Scored:
     candidate: Candidate
     score: float
+    coverage: float = 1.0  # share of the question's weight the best phrasing explains
 
 
 @dataclass(frozen=True)
@@ -129,7 +209,9 @@ class Reply:
                 {"id": p.id, "kind": p.kind, "text": p.text, "score": round(p.score, 3)}
                 for p in self.parts
             ],
-            "behaviours": [{"behaviour": b.behaviour, "evidence": b.evidence} for b in self.behaviours],
+            "behaviours": [
+                {"behaviour": b.behaviour, "evidence": b.evidence} for b in self.behaviours
+            ],
             "jargon": [{"term": j.term, "plain": j.plain} for j in self.jargon],
         }
 
@@ -209,6 +291,7 @@ class DialogueEngine:
                     phrasings,
                     tuple(item.checklist),
                     is_question=True,
+                    answer_as_phrasing=True,
                 )
             )
         for shared in self.shared.items:
@@ -260,14 +343,29 @@ class DialogueEngine:
         # one document per candidate for document frequency; each phrasing is its own vector
         df: dict[str, int] = defaultdict(int)
         analysed: list[list[Analysis]] = []
+        weights: list[list[float]] = []
         for cand in self.candidates:
-            an = [self.analyzer.analyse(p) for p in cand.phrasings]
+            texts = list(cand.phrasings)
+            w = [1.0] * len(texts)
+            if cand.answer_as_phrasing:
+                texts.append(cand.answer)
+                w.append(ANSWER_WEIGHT)
+            an = [self.analyzer.analyse(p) for p in texts]
             analysed.append(an)
+            weights.append(w)
             for f in {f for a in an for f in a.features}:
                 df[f] += 1
         n = len(self.candidates)
         self.idf: dict[str, float] = {f: math.log(1 + n / d) for f, d in df.items()}
         self.max_idf = math.log(1 + n)
+        # a word the SP has never heard counts like a fairly rare one: enough to make an
+        # off-topic question unclear, not so much that one odd word sinks a clear question
+        self.unknown_idf = UNKNOWN_IDF_SHARE * self.max_idf
+        self._by_symptom: dict[str, list[int]] = defaultdict(list)
+        for ci, cand in enumerate(self.candidates):
+            sx = _sx_key(cand.topic)
+            if sx is not None:
+                self._by_symptom[sx].append(ci)
         self._index: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
         self._norms: list[list[float]] = []
         for ci, an in enumerate(analysed):
@@ -276,7 +374,7 @@ class DialogueEngine:
                 feats = set(a.features)
                 norms.append(math.sqrt(sum(self.idf[f] ** 2 for f in feats)) or 1.0)
                 for f in feats:
-                    self._index[f].append((ci, pi, self.idf[f] ** 2))
+                    self._index[f].append((ci, pi, weights[ci][pi] * self.idf[f] ** 2))
             self._norms.append(norms)
 
     def _build_exam(self) -> dict[str, ExamItem]:
@@ -290,10 +388,10 @@ class DialogueEngine:
                 findings=ex.findings,
                 sp_response=ex.sp_response,
             )
-        for ex in self.case.exam:
-            base = items.get(ex.manoeuvre)
-            label = ex.label or (base.label if base else None) or ex.manoeuvre
-            items[ex.manoeuvre] = ex.model_copy(update={"label": label})
+        for cex in self.case.exam:
+            base = items.get(cex.manoeuvre)
+            label = cex.label or (base.label if base else None) or cex.manoeuvre
+            items[cex.manoeuvre] = cex.model_copy(update={"label": label})
         return items
 
     # -- matching --------------------------------------------------------------------------
@@ -301,24 +399,35 @@ class DialogueEngine:
         """Candidates by score, best first, one entry per candidate."""
         analysis = self.analyzer.analyse(text)
         feats = set(analysis.features)
-        if not feats:
-            return []
-        q_norm = math.sqrt(sum(self.idf.get(f, self.max_idf) ** 2 for f in feats))
+        if not feats - _QUESTION_ONLY:
+            return []  # "what about that?" asks nothing the SP can answer
+        q_norm = math.sqrt(sum(self.idf.get(f, self.unknown_idf) ** 2 for f in feats))
         acc: dict[tuple[int, int], float] = defaultdict(float)
         for f in feats:
             for ci, pi, w in self._index.get(f, ()):
                 acc[(ci, pi)] += w
         best: dict[int, float] = {}
+        coverage: dict[int, float] = {}
+        q_sq = q_norm * q_norm
         for (ci, pi), dot in acc.items():
             s = dot / (q_norm * self._norms[ci][pi])
             if s > best.get(ci, 0.0):
                 best[ci] = s
+                coverage[ci] = dot / q_sq
+        # a symptom named in a yes/no question points at the item whose topic is that
+        # symptom, even when another item's phrasing happens to mention it too; not when the
+        # question asks about an attribute ("when did the chest pain start?")
+        if not feats & _ATTRIBUTE_FEATURES:
+            for key in analysis.concepts:
+                for ci in self._by_symptom.get(key, ()):
+                    if ci in best:
+                        best[ci] += TOPIC_BONUS
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
-        return [Scored(self.candidates[ci], s) for ci, s in ranked]
+        return [Scored(self.candidates[ci], s, coverage[ci]) for ci, s in ranked]
 
     def _decide(self, ranked: list[Scored], threshold: float) -> list[Scored] | None:
         """The candidates to answer with, or None when the question is not clear enough."""
-        if not ranked or ranked[0].score < threshold:
+        if not ranked or ranked[0].score < threshold or ranked[0].coverage < COVERAGE_MIN:
             return None
         top = ranked[0]
         chosen = [top]
@@ -354,7 +463,9 @@ class DialogueEngine:
                 for d in decided:
                     if all(d.candidate.id != c.candidate.id for c in chosen):
                         chosen.append(d)
-            if ok and len(chosen) >= 2:
+            # take the parts when they explain the question better than the whole does
+            whole_top = whole[0].score if whole else 0.0
+            if ok and len(chosen) >= 2 and min(c.score for c in chosen) >= whole_top - SPLIT_SLACK:
                 return chosen
         return self._decide(whole, ANSWER_THRESHOLD)
 
@@ -413,9 +524,10 @@ class Conversation:
 
         questions: list[ReplyPart] = []
         statements: list[ReplyPart] = []
-        unclear = False
         for sentence in sentences:
-            found = engine.understand(sentence)
+            found = self._statement(sentence)
+            if found is None:
+                found = engine.understand(sentence)
             if found is None:
                 sent_behaviours = detect_behaviours(sentence)
                 fallback = [
@@ -428,12 +540,10 @@ class Conversation:
                         Scored(c, 0.0)
                         for c in engine.candidates
                         if c.topic == fallback[0] and c.kind != "case"
-                    ][:1] or [
-                        Scored(c, 0.0) for c in engine.candidates if c.topic == fallback[0]
-                    ][:1]
+                    ][:1] or [Scored(c, 0.0) for c in engine.candidates if c.topic == fallback[0]][
+                        :1
+                    ]
                 if not found:
-                    if self._looks_like_question(sentence):
-                        unclear = True
                     continue
             for sc in found:
                 part = self._part_for(sc)
@@ -446,24 +556,27 @@ class Conversation:
             parts = statements[-1:]
             if any(p.id == "shared.say.plan" for p in statements):
                 parts = [p for p in statements if p.id == "shared.say.plan"][:1]
-        elif unclear or sentences:
-            parts = [ReplyPart(CLARIFY_ID, "clarify", self._template(engine.shared.clarification), 0.0)]
-        else:  # pragma: no cover - sentences is never empty here
-            parts = []
+        else:
+            parts = [
+                ReplyPart(CLARIFY_ID, "clarify", self._template(engine.shared.clarification), 0.0)
+            ]
 
         # the challenge question, at its moment
         ids = [p.id for p in questions + statements]
-        if any(p.id.endswith("questions_for_doctor") for p in parts) and not self.challenge_asked:
-            if self.case.sp.challenge.when == "on_questions":
-                parts = [
-                    (
-                        ReplyPart(CHALLENGE_ID, "challenge", self.case.sp.challenge.text, p.score)
-                        if p.id.endswith("questions_for_doctor")
-                        else p
-                    )
-                    for p in parts
-                ]
-                self.challenge_asked = True
+        if (
+            any(p.id.endswith("questions_for_doctor") for p in parts)
+            and not self.challenge_asked
+            and self.case.sp.challenge.when == "on_questions"
+        ):
+            parts = [
+                (
+                    ReplyPart(CHALLENGE_ID, "challenge", self.case.sp.challenge.text, p.score)
+                    if p.id.endswith("questions_for_doctor")
+                    else p
+                )
+                for p in parts
+            ]
+            self.challenge_asked = True
         if self._challenge_due(ids, t):
             parts = [*parts, ReplyPart(CHALLENGE_ID, "challenge", self.case.sp.challenge.text, 0.0)]
             self.challenge_asked = True
@@ -476,13 +589,27 @@ class Conversation:
         text = " ".join(p.text for p in parts)
         return Reply(text, kind, tuple(parts), behaviours, jargon)
 
-    @staticmethod
-    def _looks_like_question(sentence: str) -> bool:
-        s = sentence.strip().lower()
-        return s.endswith("?") or bool(
-            re.match(r"(do|does|did|are|is|was|were|have|has|had|can|could|will|would|how|what|"
-                     r"when|where|why|who|which|any)\b", s)
-        )
+    def _statement(self, sentence: str) -> list[Scored] | None:
+        """A sentence that is not a question, recognised by what it does."""
+        text = fold(sentence).strip()
+        if text.endswith("?") or _QUESTION_START.match(text):
+            return None
+        topic: str | None = None
+        for hit in detect_behaviours(sentence):
+            if hit.behaviour in _BEHAVIOUR_STATEMENT:
+                topic = _BEHAVIOUR_STATEMENT[hit.behaviour]
+                break
+        if topic is None:
+            for key, pattern in _STATEMENT_PATTERNS:
+                if pattern.search(text):
+                    topic = key
+                    break
+        if topic is None:
+            return None
+        for cand in self.engine.candidates:
+            if cand.topic == topic:
+                return [Scored(cand, 1.0)]
+        return None
 
     def _part_for(self, sc: Scored) -> ReplyPart:
         cand = sc.candidate

@@ -9,7 +9,14 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from app.core.attempt import Action, ActionKind, Attempt, PatientNote, TimelineEvent, TranscriptEntry
+from app.core.attempt import (
+    Action,
+    ActionKind,
+    Attempt,
+    PatientNote,
+    TimelineEvent,
+    TranscriptEntry,
+)
 from app.core.case_schema import Case, SharedScript
 from app.core.clock import ClockEvent, EncounterClock, Mode, Stage, TimeSource
 from app.core.dialogue import Conversation, DialogueEngine, ExamResult, Reply
@@ -45,7 +52,9 @@ class EncounterSession:
     def _record(self, events: list[ClockEvent]) -> list[ClockEvent]:
         for e in events:
             self.attempt.events.append(
-                TimelineEvent(t=e.t, kind=e.kind.value, stage=e.stage.value, phase=e.phase, text=e.text)
+                TimelineEvent(
+                    t=e.t, kind=e.kind.value, stage=e.stage.value, phase=e.phase, text=e.text
+                )
             )
             if e.stage is Stage.ENCOUNTER and e.kind.value in ("time_up", "stage_ended"):
                 self.attempt.encounter_seconds = e.stage_t
@@ -95,7 +104,12 @@ class EncounterSession:
         if reply.text:
             self.attempt.transcript.append(
                 TranscriptEntry(
-                    t=t, speaker="sp", text=reply.text, phase=phase, items=reply.items, kind=reply.kind
+                    t=t,
+                    speaker="sp",
+                    text=reply.text,
+                    phase=phase,
+                    items=reply.items,
+                    kind=reply.kind,
                 )
             )
         return reply
@@ -108,8 +122,12 @@ class EncounterSession:
         if result.challenge:
             self.attempt.transcript.append(
                 TranscriptEntry(
-                    t=t, speaker="sp", text=result.challenge, phase=self.clock.phase(),
-                    items=["challenge"], kind="challenge",
+                    t=t,
+                    speaker="sp",
+                    text=result.challenge,
+                    phase=self.clock.phase(),
+                    items=["challenge"],
+                    kind="challenge",
                 )
             )
         return result
@@ -121,8 +139,12 @@ class EncounterSession:
         if challenge:
             self.attempt.transcript.append(
                 TranscriptEntry(
-                    t=self._t(), speaker="sp", text=challenge, phase=self.clock.phase(),
-                    items=["challenge"], kind="challenge",
+                    t=self._t(),
+                    speaker="sp",
+                    text=challenge,
+                    phase=self.clock.phase(),
+                    items=["challenge"],
+                    kind="challenge",
                 )
             )
         return challenge

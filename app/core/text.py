@@ -16,8 +16,8 @@ from typing import Any
 
 import snowballstemmer
 import yaml
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel
 
 from app.core.resources import data_dir
 
@@ -33,25 +33,185 @@ CONTRACTIONS = {
     "let's": "let us",
     "y'all": "you all",
 }
-_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"),
-             ("'m", " am"), ("'s", ""))
+_SUFFIXES = (
+    ("n't", " not"),
+    ("'re", " are"),
+    ("'ve", " have"),
+    ("'ll", " will"),
+    ("'d", " would"),
+    ("'m", " am"),
+    ("'s", ""),
+)
 
 # Tokens that look like note abbreviations but are ordinary words in a spoken question.
 DIALOGUE_NOT_ABBREVIATIONS = frozenset(
-    {"us", "m", "f", "pe", "er", "ed", "hr", "ms", "am", "it", "is", "a", "i", "in", "to",
-     "or", "as", "so", "no", "do", "pt", "ct", "mr", "mrs", "dr", "ok", "k", "ha", "fx", "cp"}
+    {
+        "us",
+        "m",
+        "f",
+        "pe",
+        "er",
+        "ed",
+        "hr",
+        "ms",
+        "am",
+        "it",
+        "is",
+        "a",
+        "i",
+        "in",
+        "to",
+        "or",
+        "as",
+        "so",
+        "no",
+        "do",
+        "pt",
+        "ct",
+        "mr",
+        "mrs",
+        "dr",
+        "ok",
+        "k",
+        "ha",
+        "fx",
+        "cp",
+    }
 )
 
 STOPWORDS = frozenset(
-    """a an the to of in on at for is are am be been being was were do does did doing you your
-    yours yourself i me my mine we our it its that this these those and or but with have has had
-    having can could would will shall should may might must please so just also there here
-    okay ok well um uh hmm oh doctor sir maam mister miss missus mr mrs ms dr today right now
-    really very some little bit lot let us tell know think say said get got like want go going
-    one thing things kind sort by from as if then than than too they them their he him his she
-    her hers who whom which""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "is",
+        "are",
+        "am",
+        "be",
+        "been",
+        "being",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "our",
+        "it",
+        "its",
+        "that",
+        "this",
+        "these",
+        "those",
+        "and",
+        "or",
+        "but",
+        "with",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "please",
+        "so",
+        "just",
+        "also",
+        "there",
+        "here",
+        "okay",
+        "ok",
+        "well",
+        "um",
+        "uh",
+        "hmm",
+        "oh",
+        "doctor",
+        "sir",
+        "maam",
+        "mister",
+        "miss",
+        "missus",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "today",
+        "right",
+        "now",
+        "really",
+        "very",
+        "some",
+        "little",
+        "bit",
+        "lot",
+        "let",
+        "us",
+        "tell",
+        "know",
+        "think",
+        "say",
+        "said",
+        "get",
+        "got",
+        "like",
+        "want",
+        "go",
+        "going",
+        "one",
+        "thing",
+        "things",
+        "kind",
+        "sort",
+        "by",
+        "from",
+        "as",
+        "if",
+        "then",
+        "than",
+        "than",
+        "too",
+        "they",
+        "them",
+        "their",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "who",
+        "whom",
+        "which",
+    ]
+) | frozenset(
+    # filler that carries no question of its own
+    ["any", "anything", "about", "other", "stuff", "whatever", "yes", "yeah", "yep", "hey"]
 )
 # Question words are stopwords for most purposes but tell onset from location.
+_SIDES = frozenset({"right", "left"})
 _QUESTION_WORDS = frozenset({"when", "where", "how", "what", "why", "which", "who"})
 
 
@@ -109,9 +269,17 @@ class Lexicon:
     # stemmed term sequence -> concept key, longest first for greedy matching
     _phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
     _max_len: int = 1
+    # multi-word terms by their first content stem, for matches with words in between
+    _loose: dict[str, list[tuple[frozenset[str], str]]] = field(default_factory=dict)
+    # single-word synonyms folded to one stem before matching ("wee", "urinate" -> "pee")
+    canon: dict[str, str] = field(default_factory=dict)
+    # surface length of single-word terms, so a stem does not over-reach ("spot" != "spotting")
+    _single_len: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Lexicon:
+    def from_data(
+        cls, data: dict[str, Any], word_groups: dict[str, list[str]] | None = None
+    ) -> Lexicon:
         concepts: dict[str, Concept] = {}
         for key, c in (data.get("concepts") or {}).items():
             concepts[key] = Concept(
@@ -121,21 +289,58 @@ class Lexicon:
                 terms=tuple(str(t) for t in c.get("terms") or ()),
                 negated_by=tuple(str(t) for t in c.get("negated_by") or ()),
             )
-        abbreviations = {str(k).lower(): str(v) for k, v in (data.get("abbreviations") or {}).items()}
+        abbreviations = {
+            str(k).lower(): str(v) for k, v in (data.get("abbreviations") or {}).items()
+        }
         jargon = [(str(j["term"]), str(j["plain"])) for j in data.get("jargon") or ()]
+        # general-English groups come after the clinical concepts, which win a shared term
+        for name, members in (word_groups or {}).items():
+            key = f"w.{name}"
+            concepts[key] = Concept(key, "word", name, tuple(str(m) for m in members))
         lex = cls(concepts, abbreviations, jargon)
+        # a word that is itself a clinical term keeps its clinical meaning ("bump" is a lump)
+        clinical = {
+            stem(t) for c in concepts.values() if c.kind != "word" for t in c.terms if " " not in t
+        }
+        for members in (word_groups or {}).values():
+            singles = [stem(m) for m in members if " " not in m and m.isalpha()]
+            for st in singles[1:]:
+                if st not in clinical:
+                    lex.canon.setdefault(st, singles[0])
         lex._index()
         return lex
 
+    def canonical(self, stems: list[str]) -> list[str]:
+        return [self.canon.get(st, st) for st in stems]
+
     def _index(self) -> None:
         for c in self.concepts.values():
-            for term in (*c.terms, c.key.replace("_", " ")):
-                seq = tuple(stem(t) for t in expand_contractions(raw_tokens(term)))
+            names = c.terms if c.kind == "word" else (*c.terms, c.key.replace("_", " "))
+            for term in names:
+                words = expand_contractions(raw_tokens(term))
+                seq = tuple(self.canonical([stem(t) for t in words]))
                 if seq and seq not in self._phrases:
                     self._phrases[seq] = c.key
                     self._max_len = max(self._max_len, len(seq))
+                    if len(seq) == 1:
+                        self._single_len[seq[0]] = len(words[0])
+                if c.kind == "word":
+                    continue  # general words must stand together to mean something
+                content = frozenset(
+                    st
+                    for st, w in zip(seq, words, strict=False)
+                    if w not in STOPWORDS or w in _SIDES
+                )
+                if len(content) >= 2:
+                    first = min(content)
+                    entry = (content, c.key)
+                    bucket = self._loose.setdefault(first, [])
+                    if entry not in bucket:
+                        bucket.append(entry)
 
-    def match_concepts(self, stems: list[str]) -> list[tuple[int, int, str]]:
+    def match_concepts(
+        self, stems: list[str], words: list[str] | None = None
+    ) -> list[tuple[int, int, str]]:
         """Greedy longest matches of concept terms: (start, end, key) over a stem sequence."""
         out: list[tuple[int, int, str]] = []
         i = 0
@@ -143,12 +348,43 @@ class Lexicon:
         while i < n:
             for length in range(min(self._max_len, n - i), 0, -1):
                 key = self._phrases.get(tuple(stems[i : i + length]))
+                if (
+                    key is not None
+                    and length == 1
+                    and words is not None
+                    and len(words[i]) + 4 <= self._single_len.get(stems[i], 0)
+                ):
+                    key = None  # "spot" is not "spotting"
                 if key is not None:
                     out.append((i, i + length, key))
                     i += length
                     break
             else:
                 i += 1
+        return out
+
+    LOOSE_WINDOW = 5
+
+    def match_loose(
+        self, stems: list[str], found: set[str], taken: set[int] | None = None
+    ) -> list[str]:
+        """Concepts whose words all occur within a short window, in any order.
+
+        Catches "swelling in your legs" for *leg swelling* and "pain in the chest" for
+        *chest pain*, which the contiguous match misses.
+        """
+        out: list[str] = []
+        positions: dict[str, list[int]] = {}
+        for i, st in enumerate(stems):
+            if taken is None or i not in taken:  # a word already part of a phrase is spent
+                positions.setdefault(st, []).append(i)
+        for st in positions:
+            for content, key in self._loose.get(st, ()):
+                if key in found or key in out or not content <= positions.keys():
+                    continue
+                span = [positions[c][0] for c in content]
+                if max(span) - min(span) <= self.LOOSE_WINDOW:
+                    out.append(key)
         return out
 
     def symptoms(self) -> list[Concept]:
@@ -158,7 +394,10 @@ class Lexicon:
 @cache
 def load_lexicon() -> Lexicon:
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
-        return Lexicon.from_data(yaml.safe_load(fh) or {})
+        data = yaml.safe_load(fh) or {}
+    with (data_dir() / "thesaurus.yaml").open(encoding="utf-8") as fh:
+        groups = (yaml.safe_load(fh) or {}).get("groups") or {}
+    return Lexicon.from_data(data, groups)
 
 
 @cache
@@ -192,17 +431,21 @@ class Speller:
         if len(word) < 4 or not word.isalpha() or self.is_known(word):
             return word
         max_dist = 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
-        hit = process.extractOne(
-            word,
-            self.vocabulary,
-            scorer=Levenshtein.distance,
-            score_cutoff=max_dist,
+        # OSA distance counts a swap of two letters ("attcak") as one edit
+        hits = process.extract(
+            word, self.vocabulary, scorer=OSA.distance, score_cutoff=max_dist, limit=None
         )
-        if hit is None:
-            # transpositions ("attcak") cost 2 in Levenshtein; the indel ratio forgives them
-            hit2 = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85)
-            return str(hit2[0]) if hit2 else word
-        return str(hit[0])
+        if not hits:
+            return word
+        best = min(h[1] for h in hits)
+        # among equally close words prefer the same first letter, then a missing or extra
+        # letter over a wrong one ("chils" is "chills", not "child"), then the more common word
+        # ("beter" is "better", not "beer")
+        ranked = sorted(
+            (h[0] for h in hits if h[1] == best),
+            key=lambda w: (w[0] != word[0], Indel.distance(word, w), -self._english.get(w, 0)),
+        )
+        return str(ranked[0])
 
 
 @dataclass(frozen=True)
@@ -221,7 +464,7 @@ class Analyzer:
         self.lexicon = lexicon
         words: set[str] = set()
         for c in lexicon.concepts.values():
-            for t in c.terms:
+            for t in (*c.terms, *c.negated_by):
                 words.update(raw_tokens(t))
         for v in lexicon.abbreviations.values():
             words.update(raw_tokens(v))
@@ -247,14 +490,10 @@ class Analyzer:
     @lru_cache(maxsize=16384)  # noqa: B019 - analyzers live as long as the process
     def analyse(self, text: str) -> Analysis:
         words = self.normalize_words(text)
-        stems = [stem(w) for w in words]
-        matches = self.lexicon.match_concepts(stems)
+        stems = self.lexicon.canonical([stem(w) for w in words])
+        matches = self.lexicon.match_concepts(stems, words)
         features: list[str] = []
         concepts: list[str] = []
-        covered = [False] * len(stems)
-        for start, end, key in matches:
-            for k in range(start, end):
-                covered[k] = True
         mi = 0
         i = 0
         while i < len(stems):
@@ -269,4 +508,9 @@ class Analyzer:
             if w not in STOPWORDS or w in _QUESTION_WORDS:
                 features.append(stems[i])
             i += 1
+        # words inside a multi-word phrase are spent; a lone body part may still join a loose term
+        taken = {k for start, end, _ in matches if end - start > 1 for k in range(start, end)}
+        for key in self.lexicon.match_loose(stems, set(concepts), taken):
+            features.append("C:" + key)
+            concepts.append(key)
         return Analysis(tuple(words), tuple(features), tuple(concepts))

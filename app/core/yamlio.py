@@ -151,7 +151,9 @@ def validate_doc(doc: YamlDoc, model: type[M]) -> M:
         errors = []
         for err in exc.errors():
             # pydantic puts the tag of a Literal/union branch in loc; keep real keys only.
-            path = [p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("literal[")]
+            path = [
+                p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("literal[")
+            ]
             errors.append(doc.error(path, _pydantic_message(err)))
         raise LoadError(errors) from None
 

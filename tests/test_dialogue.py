@@ -1,0 +1,185 @@
+"""The SP answers as a trained SP would: the right item, default negatives, clarification."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.core.case_schema import SharedScript
+from app.core.cis import detect_behaviours, detect_jargon
+from app.core.dialogue import CLARIFY_ID, Conversation, DialogueEngine
+
+
+@pytest.fixture(scope="module")
+def engines(library, shared: SharedScript) -> dict[str, DialogueEngine]:  # type: ignore[no-untyped-def]
+    return {cid: DialogueEngine(case, shared) for cid, case in library.cases.items()}
+
+
+def ask(engines: dict[str, DialogueEngine], case_id: str, text: str, t: float | None = None):  # type: ignore[no-untyped-def]
+    return Conversation(engines[case_id]).ask(text, t)
+
+
+CHEST = "chest-pain-exertional-56m"
+ABDO = "abdominal-pain-rlq-24f"
+HEAD = "headache-recurrent-38f"
+COUGH = "cough-fever-67m"
+
+
+@pytest.mark.parametrize(
+    ("case_id", "question", "expected"),
+    [
+        (CHEST, "When did this all begin?", ["onset"]),
+        (CHEST, "Does the discomfort spread anywhere, like to your arm or jaw?", ["radiation"]),
+        (CHEST, "Do you smoke?", ["tobacco"]),
+        (COUGH, "Are you bringing anything up when you cough?", ["sputum"]),
+        (ABDO, "When was your last period?", ["lmp"]),
+        (HEAD, "Does bright light bother you during the attacks?", ["photophobia"]),
+    ],
+)
+def test_paraphrases_reach_the_right_item(engines, case_id, question, expected) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, case_id, question).items == expected
+
+
+def test_misspellings_and_abbreviations(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, COUGH, "any feaver?").items == ["fever"]
+    assert ask(engines, CHEST, "do u get sob?").items == ["dyspnea"]
+    assert ask(engines, ABDO, "alergies?").items == ["allergies"]
+
+
+def test_compound_question_answers_each_part(engines) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(engines, COUGH, "Any fever or chills?")
+    assert sorted(reply.items) == ["chills", "fever"]
+    parts = {p.id: p.text for p in reply.parts}
+    assert parts["fever"] in reply.text and parts["chills"] in reply.text
+
+
+def test_symptom_not_in_the_script_gets_a_default_negative(engines) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(engines, CHEST, "Have you noticed any rash?")
+    assert reply.items == ["negative.rash"]
+    assert reply.kind == "default_negative"
+    assert reply.text.startswith(("No", "Not"))
+
+
+def test_unclear_question_asks_for_clarification(engines) -> None:  # type: ignore[no-untyped-def]
+    for text in ("What is the capital of France?", "asdf qwerty", "and the other one?"):
+        reply = ask(engines, CHEST, text)
+        assert reply.items == [CLARIFY_ID], text
+        assert reply.kind == "clarify"
+
+
+def test_repeated_question_is_answered_with_a_polite_reminder(engines) -> None:  # type: ignore[no-untyped-def]
+    conv = Conversation(engines[CHEST])
+    first = conv.ask("Do you have any allergies?")
+    second = conv.ask("Are you allergic to anything?")
+    assert first.items == second.items == ["allergies"]
+    assert second.kind == "repeat"
+    assert second.text.startswith(("Like I said", "As I mentioned", "I think I told you"))
+
+
+def test_challenge_comes_at_the_plan(engines) -> None:  # type: ignore[no-untyped-def]
+    conv = Conversation(engines[CHEST])
+    assert "challenge" not in conv.ask("Do you smoke?").items
+    reply = conv.ask(
+        "I think this may be coming from your heart, so I would like to do an ECG and blood tests."
+    )
+    assert reply.items[-1] == "challenge"
+    assert "heart attack" in reply.text
+    assert "challenge" not in conv.ask("Let me explain the tests we will do next.").items
+
+
+def test_challenge_at_its_minute(engines, library) -> None:  # type: ignore[no-untyped-def]
+    minute = library.cases[ABDO].sp.challenge.minute
+    conv = Conversation(engines[ABDO])
+    assert "challenge" not in conv.ask("Do you smoke?", t=(minute - 1) * 60).items
+    assert conv.ask("Any allergies?", t=minute * 60 + 5).items[-1] == "challenge"
+
+
+def test_challenge_on_questions(engines) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(engines, COUGH, "What questions do you have for me?")
+    assert reply.items == ["challenge"] and "smoking" in reply.text
+
+
+def test_statements_are_acknowledged_and_questions_win(engines) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(engines, CHEST, "I'm sorry to hear that.")
+    assert reply.kind == "statement"
+    reply = ask(engines, CHEST, "I'm sorry to hear that. When did it start?")
+    assert reply.items == ["onset"]
+    assert [b.behaviour for b in reply.behaviours] == ["empathy"]
+
+
+def test_introduction_and_name(engines) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(
+        engines, CHEST, "Hello, I'm Dr. Okafor, one of the physicians here. Are you Mr. Hayes?"
+    )
+    behaviours = {b.behaviour for b in reply.behaviours}
+    assert {"introduction", "confirm_name"} <= behaviours
+    assert "Hayes" in reply.text
+
+
+def test_answers_fill_placeholders(engines, library) -> None:  # type: ignore[no-untyped-def]
+    reply = ask(engines, CHEST, "How old are you?")
+    assert str(library.cases[CHEST].door.age) in reply.text
+    assert "{" not in reply.text
+
+
+def test_exam_manoeuvre_gives_case_finding_or_normal_default(engines) -> None:  # type: ignore[no-untyped-def]
+    abdo = engines[ABDO]
+    assert "McBurney" in abdo.perform("abd.appendix_signs").findings
+    normal = abdo.perform("neuro.reflexes")
+    assert normal.findings.startswith("DTRs 2+")
+    with pytest.raises(KeyError):
+        abdo.perform("no.such.manoeuvre")
+
+
+@pytest.mark.parametrize(
+    ("text", "behaviour"),
+    [
+        ("Hi, my name is Dr. Chen and I'm one of the doctors here.", "introduction"),
+        ("I'm Sam, a third-year medical student.", "introduction"),
+        ("How would you like me to call you?", "confirm_name"),
+        ("What brings you in today?", "open_question"),
+        ("That sounds really frightening.", "empathy"),
+        ("I can see this has been very stressful for you.", "empathy"),
+        ("Let me summarize what you've told me so far.", "summary"),
+        ("Is it okay if I examine your belly now?", "permission"),
+        ("Can you tell me in your own words what the plan is?", "check_understanding"),
+        ("What questions do you have for me?", "invite_questions"),
+        (
+            "If the pain gets worse or you feel faint, go to the emergency room right away.",
+            "return_precautions",
+        ),
+        ("Thank you for coming in; the nurse will be back shortly to draw blood.", "closure"),
+    ],
+)
+def test_cis_behaviours_detected(text: str, behaviour: str) -> None:
+    assert behaviour in {b.behaviour for b in detect_behaviours(text)}
+
+
+@pytest.mark.parametrize(
+    "text", ["When did the pain start?", "Do you smoke?", "Any fever?", "Where does it hurt?"]
+)
+def test_plain_questions_show_no_behaviour_but_open_or_none(text: str) -> None:
+    assert {b.behaviour for b in detect_behaviours(text)} <= {"open_question"}
+
+
+def test_jargon_has_a_plain_alternative() -> None:
+    hits = detect_jargon("Have you had any dyspnea or a myocardial infarction before?")
+    plain = {h.term: h.plain for h in hits}
+    assert "shortness of breath" in plain["dyspnea"]
+    assert "heart attack" in plain["myocardial infarction"]
+    assert detect_jargon("Any shortness of breath?") == []
+
+
+def test_cli_ask_prints_json() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "ask", COUGH, "any fever or chills?"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout)
+    assert sorted(data["items"]) == ["chills", "fever"]
+    assert data["reply"]
