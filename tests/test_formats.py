@@ -23,7 +23,13 @@ def test_step2cs_matches_the_exam(step2cs: ExamFormat) -> None:
     assert (step2cs.note.history.chars, step2cs.note.history.lines) == (950, 15)
     assert step2cs.note.max_diagnoses == 3 and step2cs.note.max_rows == 8
     assert [p.id for p in step2cs.phases] == [
-        "entry", "chief_complaint", "focused_hpi", "background", "exam", "plan", "closure",
+        "entry",
+        "chief_complaint",
+        "focused_hpi",
+        "background",
+        "exam",
+        "plan",
+        "closure",
     ]
     assert step2cs.phase_at(0).id == "entry"
     assert step2cs.phase_at(8 * 60).id == "exam"
