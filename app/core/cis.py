@@ -61,8 +61,8 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bhow (?:have|are) you (?:been )?(?:feeling|doing)\b",
     ],
     "empathy": [
-        r"\b(?:i'?m|i am) (?:so |very |really )?sorry (?:to hear|that you|you(?:'re| are)|about|for)",
-        r"\bthat (?:sounds|must be|must have been|seems) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable)",
+        r"\b(?:i'?m|i am) (?:so |very |really )?sorry (?:to hear|that you|you(?:'re| are|'ve| have)|about|for)",
+        r"\bthat (?:sounds|must be|must have been|seems) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable|rough|miserable|horrible|unpleasant|worrying)",
         r"\bi can (?:see|imagine|understand|tell|hear)\b",
         r"\bi understand (?:that|how|why|you|this|your)\b",
         r"\bi hear (?:you|that)\b",

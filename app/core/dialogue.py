@@ -95,6 +95,25 @@ _STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("greeting", re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy)\b")),
 ]
+# statements a learner makes, never asks
+_DECLARATIVE = frozenset(
+    {
+        "say.empathy",
+        "say.plan",
+        "say.closure",
+        "say.return_precautions",
+        "say.exam_narration",
+        "say.summary",
+        "intro",
+    }
+)
+
+
+def _is_question(sentence: str) -> bool:
+    text = fold(sentence).strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
 _BEHAVIOUR_STATEMENT = {
     "introduction": "intro",
     "empathy": "say.empathy",
@@ -270,22 +289,32 @@ class DialogueEngine:
             return []
         return [concept.lay, *concept.terms]
 
+    def _effective_topic(self, topic: str) -> str:
+        """`custom.hoarseness` is the lexicon's symptom `hoarseness`: treat it as `sx.`."""
+        if topic.startswith("custom."):
+            key = topic[len("custom.") :].replace("-", "_")
+            concept = self.lexicon.concepts.get(key)
+            if concept is not None and concept.kind == "symptom":
+                return f"sx.{key}"
+        return topic
+
     def _build_candidates(self) -> list[Candidate]:
         out: list[Candidate] = []
         case_topics: set[str] = set()
         for item in self.case.history:
-            case_topics.add(item.topic)
+            topic = self._effective_topic(item.topic)
+            case_topics.add(topic)
             phrasings = list(item.phrasings)
-            intent = self.intents.get(item.topic)
+            intent = self.intents.get(topic)
             if intent is not None:
                 phrasings.extend(intent.phrasings)
-            sx = _sx_key(item.topic)
+            sx = _sx_key(topic)
             if sx is not None:
                 phrasings.extend(self._symptom_phrasings(sx))
             out.append(
                 Candidate(
                     item.id,
-                    item.topic,
+                    topic,
                     "case",
                     item.answer,
                     phrasings,
@@ -446,9 +475,16 @@ class DialogueEngine:
             return None
         return chosen
 
+    def rank_for(self, sentence: str, limit: int = 5) -> list[Scored]:
+        """Like rank, but a question is never taken for a declarative statement."""
+        ranked = self.rank(sentence, limit + 4)
+        if _is_question(sentence):
+            ranked = [r for r in ranked if r.candidate.topic not in _DECLARATIVE]
+        return ranked[:limit]
+
     def understand(self, sentence: str) -> list[Scored] | None:
         """What one sentence asks: one or more candidates, or None when it is unclear."""
-        whole = self.rank(sentence)
+        whole = self.rank_for(sentence)
         parts = [p for p in _PART.split(sentence) if p and p.strip()]
         if len(parts) >= 2:
             chosen: list[Scored] = []
@@ -456,7 +492,7 @@ class DialogueEngine:
             for part in parts:
                 if not self.analyzer.analyse(part).features:
                     continue
-                decided = self._decide(self.rank(part), PART_THRESHOLD)
+                decided = self._decide(self.rank_for(part), PART_THRESHOLD)
                 if decided is None:
                     ok = False
                     break
@@ -592,7 +628,7 @@ class Conversation:
     def _statement(self, sentence: str) -> list[Scored] | None:
         """A sentence that is not a question, recognised by what it does."""
         text = fold(sentence).strip()
-        if text.endswith("?") or _QUESTION_START.match(text):
+        if _is_question(sentence):
             return None
         topic: str | None = None
         for hit in detect_behaviours(sentence):

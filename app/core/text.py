@@ -79,6 +79,20 @@ DIALOGUE_NOT_ABBREVIATIONS = frozenset(
     }
 )
 
+# Short chat misspellings the spelling corrector leaves alone (it skips words under 4 letters).
+CHAT_TYPOS = {
+    "wen": "when",
+    "wat": "what",
+    "wut": "what",
+    "hw": "how",
+    "whr": "where",
+    "nd": "and",
+    "vag": "vaginal",
+    "ya": "you",
+    "yr": "your",
+    "bc": "because",
+}
+
 STOPWORDS = frozenset(
     [
         "a",
@@ -477,7 +491,10 @@ class Analyzer:
         for tok in expand_contractions(raw_tokens(text)):
             if tok in ("?", "+"):
                 continue
+            tok = CHAT_TYPOS.get(tok, tok)
             exp = self.lexicon.abbreviations.get(tok)
+            if exp is None and "+" in tok:  # "n+v" is written "n/v" in the lexicon
+                exp = self.lexicon.abbreviations.get(tok.replace("+", "/"))
             if exp is not None and tok not in DIALOGUE_NOT_ABBREVIATIONS:
                 out.extend(expand_contractions(raw_tokens(exp)))
                 continue
@@ -501,6 +518,8 @@ class Analyzer:
                 _, end, key = matches[mi]
                 features.append("C:" + key)
                 concepts.append(key)
+                if self.lexicon.concepts[key].kind == "relation":
+                    features.append("C:w.family")  # "mum or dad" asks about the family
                 mi += 1
                 i = end
                 continue
