@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app import __version__
 
@@ -22,52 +23,33 @@ def _data_dir() -> Path:
 
 # -- cases ---------------------------------------------------------------------------------
 def cmd_cases_validate(args: argparse.Namespace) -> int:
-    from app.core.cases import case_files, load_case_file
+    from app.core.cases import SHARED_SCRIPT_NAME, case_files, load_case_file, load_shared_script
     from app.core.resources import cases_dir
-    from app.core.yamlio import LoadError
+    from app.core.yamlio import FieldError, LoadError
 
     paths = [Path(p) for p in args.paths] or [cases_dir()]
-    missing = [p for p in paths if not p.exists()]
-    files = case_files(p for p in paths if p.exists())
-    report: list[dict[str, object]] = []
+    existing = [p for p in paths if p.exists()]
+    report: list[dict[str, Any]] = []
     n_errors = 0
-    for p in missing:
-        report.append(
-            {
-                "file": str(p),
-                "ok": False,
-                "errors": [
-                    {"file": str(p), "field": "", "line": None, "message": "no such file or folder"}
-                ],
-            }
-        )
-        n_errors += 1
-    from app.core.cases import SHARED_SCRIPT_NAME, load_shared_script
-
-    for folder in {p if p.is_dir() else p.parent for p in paths if p.exists()}:
+    jobs: list[tuple[Path, str]] = [(p, "missing") for p in paths if not p.exists()]
+    for folder in sorted({p if p.is_dir() else p.parent for p in existing}):
         if (folder / SHARED_SCRIPT_NAME).exists():
-            try:
-                load_shared_script(folder)
-                report.append(
-                    {"file": str(folder / SHARED_SCRIPT_NAME), "ok": True, "id": "shared script"}
-                )
-            except LoadError as exc:
-                n_errors += len(exc.errors)
-                report.append(
-                    {
-                        "file": str(folder / SHARED_SCRIPT_NAME),
-                        "ok": False,
-                        "errors": [e.to_dict() for e in exc.errors],
-                    }
-                )
-    for f in files:
+            jobs.append((folder / SHARED_SCRIPT_NAME, "shared"))
+    jobs += [(f, "case") for f in case_files(existing)]
+    for path, kind in jobs:
         try:
-            case = load_case_file(f)
-            report.append({"file": str(f), "ok": True, "id": case.id})
+            if kind == "missing":
+                raise LoadError([FieldError(str(path), "", None, "no such file or folder")])
+            if kind == "shared":
+                load_shared_script(path.parent)
+                ident = "shared script"
+            else:
+                ident = load_case_file(path).id
+            report.append({"file": str(path), "ok": True, "id": ident})
         except LoadError as exc:
             n_errors += len(exc.errors)
             report.append(
-                {"file": str(f), "ok": False, "errors": [e.to_dict() for e in exc.errors]}
+                {"file": str(path), "ok": False, "errors": [e.to_dict() for e in exc.errors]}
             )
     if args.json:
         print(json.dumps(report, indent=2))
@@ -77,7 +59,7 @@ def cmd_cases_validate(args: argparse.Namespace) -> int:
                 print(f"ok     {r['file']} ({r['id']})")
             else:
                 print(f"ERROR  {r['file']}")
-                for e in r["errors"]:  # type: ignore[attr-defined]
+                for e in r["errors"]:
                     line = f":{e['line']}" if e["line"] else ""
                     field = f" [{e['field']}]" if e["field"] else ""
                     print(f"  {e['file']}{line}:{field} {e['message']}")

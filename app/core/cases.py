@@ -12,7 +12,15 @@ from pathlib import Path
 
 from app.core.case_schema import SCHEMA_VERSION, Case, SharedScript
 from app.core.resources import cases_dir
-from app.core.yamlio import FieldError, LoadError, YamlDoc, parse_yaml, validate_doc
+from app.core.yamlio import (
+    FieldError,
+    LoadError,
+    YamlDoc,
+    load_model,
+    parse_yaml,
+    read_yaml_file,
+    validate_doc,
+)
 
 SHARED_SCRIPT_NAME = "_shared_script.yaml"
 
@@ -103,7 +111,10 @@ def _cross_references(doc: YamlDoc, case: Case) -> list[FieldError]:
 
 def parse_case(text: str, file: str) -> Case:
     """Parse and fully validate one case from its text; raises LoadError."""
-    doc = parse_yaml(text, file)
+    return _validate_case(parse_yaml(text, file))
+
+
+def _validate_case(doc: YamlDoc) -> Case:
     _check_schema_version(doc)
     case = validate_doc(doc, Case)
     errors = _cross_references(doc, case)
@@ -113,19 +124,14 @@ def parse_case(text: str, file: str) -> Case:
 
 
 def load_case_file(path: Path) -> Case:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError([FieldError(str(path), "", None, f"cannot read the file: {exc}")]) from exc
-    return parse_case(text, str(path))
+    return _validate_case(read_yaml_file(path))
 
 
 def load_shared_script(folder: Path | None = None) -> SharedScript:
     path = (folder or cases_dir()) / SHARED_SCRIPT_NAME
     if not path.exists():
         path = cases_dir() / SHARED_SCRIPT_NAME
-    doc = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    return validate_doc(doc, SharedScript)
+    return load_model(path, SharedScript)
 
 
 @dataclass

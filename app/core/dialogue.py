@@ -114,13 +114,8 @@ def _is_question(sentence: str) -> bool:
     return text.endswith("?") or bool(_QUESTION_START.match(text))
 
 
-_BEHAVIOUR_STATEMENT = {
-    "introduction": "intro",
-    "empathy": "say.empathy",
-    "summary": "say.summary",
-    "return_precautions": "say.return_precautions",
-    "closure": "say.closure",
-}
+# behaviours that are statements, not questions: recognised before any matching
+_BEHAVIOUR_STATEMENT = {b: i for b, i in _BEHAVIOUR_INTENT.items() if i in _DECLARATIVE}
 
 _ATTRIBUTE_FEATURES = frozenset(
     "C:w." + k
@@ -390,6 +385,9 @@ class DialogueEngine:
         # a word the SP has never heard counts like a fairly rare one: enough to make an
         # off-topic question unclear, not so much that one odd word sinks a clear question
         self.unknown_idf = UNKNOWN_IDF_SHARE * self.max_idf
+        self._by_topic: dict[str, Candidate] = {}
+        for cand in self.candidates:
+            self._by_topic.setdefault(cand.topic, cand)
         self._by_symptom: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
             sx = _sx_key(cand.topic)
@@ -505,6 +503,10 @@ class DialogueEngine:
                 return chosen
         return self._decide(whole, ANSWER_THRESHOLD)
 
+    def candidate_for(self, topic: str) -> Candidate | None:
+        """The (first) candidate that answers a topic: the case's if it has one."""
+        return self._by_topic.get(topic)
+
     def perform(self, manoeuvre: str) -> ExamResult:
         item = self.exam_items.get(manoeuvre)
         if item is None:
@@ -541,7 +543,7 @@ class Conversation:
         ch = self.case.sp.challenge
         ids = set(ids)
         if ch.when == "on_plan":
-            return "shared.say.plan" in ids or any(i.endswith("say.plan") for i in ids)
+            return any(i.endswith("say.plan") for i in ids)
         if ch.when == "on_exam":
             return exam or "shared.say.exam_narration" in ids
         if ch.when == "at_minute":
@@ -561,26 +563,19 @@ class Conversation:
         questions: list[ReplyPart] = []
         statements: list[ReplyPart] = []
         for sentence in sentences:
-            found = self._statement(sentence)
+            hits = detect_behaviours(sentence)
+            found = self._statement(sentence, hits)
             if found is None:
                 found = engine.understand(sentence)
             if found is None:
-                sent_behaviours = detect_behaviours(sentence)
-                fallback = [
-                    _BEHAVIOUR_INTENT[b.behaviour]
-                    for b in sent_behaviours
-                    if b.behaviour in _BEHAVIOUR_INTENT
+                # matching was unsure, but the words show what the learner is doing
+                topics = [
+                    _BEHAVIOUR_INTENT[h.behaviour] for h in hits if h.behaviour in _BEHAVIOUR_INTENT
                 ]
-                if fallback:
-                    found = [
-                        Scored(c, 0.0)
-                        for c in engine.candidates
-                        if c.topic == fallback[0] and c.kind != "case"
-                    ][:1] or [Scored(c, 0.0) for c in engine.candidates if c.topic == fallback[0]][
-                        :1
-                    ]
-                if not found:
+                cand = engine.candidate_for(topics[0]) if topics else None
+                if cand is None:
                     continue
+                found = [Scored(cand, 0.0)]
             for sc in found:
                 part = self._part_for(sc)
                 (questions if sc.candidate.is_question else statements).append(part)
@@ -625,13 +620,13 @@ class Conversation:
         text = " ".join(p.text for p in parts)
         return Reply(text, kind, tuple(parts), behaviours, jargon)
 
-    def _statement(self, sentence: str) -> list[Scored] | None:
+    def _statement(self, sentence: str, hits: list[BehaviourHit]) -> list[Scored] | None:
         """A sentence that is not a question, recognised by what it does."""
         text = fold(sentence).strip()
         if _is_question(sentence):
             return None
         topic: str | None = None
-        for hit in detect_behaviours(sentence):
+        for hit in hits:
             if hit.behaviour in _BEHAVIOUR_STATEMENT:
                 topic = _BEHAVIOUR_STATEMENT[hit.behaviour]
                 break
@@ -640,12 +635,8 @@ class Conversation:
                 if pattern.search(text):
                     topic = key
                     break
-        if topic is None:
-            return None
-        for cand in self.engine.candidates:
-            if cand.topic == topic:
-                return [Scored(cand, 1.0)]
-        return None
+        cand = self.engine.candidate_for(topic) if topic else None
+        return [Scored(cand, 1.0)] if cand else None
 
     def _part_for(self, sc: Scored) -> ReplyPart:
         cand = sc.candidate

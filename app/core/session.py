@@ -166,9 +166,6 @@ class EncounterSession:
             self._action("leave_room")
         return self._record(self.clock.leave_room())
 
-    def save_note(self, note: PatientNote) -> None:
-        self.attempt.note = note
-
     def submit_note(self, note: PatientNote | None = None) -> list[ClockEvent]:
         if note is not None:
             self.attempt.note = note

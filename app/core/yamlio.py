@@ -158,10 +158,15 @@ def validate_doc(doc: YamlDoc, model: type[M]) -> M:
         raise LoadError(errors) from None
 
 
-def load_model(path: Path, model: type[M]) -> M:
-    """Read, parse and validate one YAML file."""
+def read_yaml_file(path: Path) -> YamlDoc:
+    """Read and parse one YAML file; an unreadable file is a LoadError like any other."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError([FieldError(str(path), "", None, f"cannot read the file: {exc}")]) from exc
-    return validate_doc(parse_yaml(text, str(path)), model)
+    return parse_yaml(text, str(path))
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Read, parse and validate one YAML file."""
+    return validate_doc(read_yaml_file(path), model)
