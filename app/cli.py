@@ -138,19 +138,28 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
     lock = threading.Lock()
     stop = threading.Event()
 
-    def show(events) -> None:  # type: ignore[no-untyped-def]
+    def show(events) -> bool:  # type: ignore[no-untyped-def]
+        shown = False
         for e in events:
-            if e.kind.value == "warning" or e.kind.value == "time_up":
+            if e.kind.value in ("warning", "time_up") and e.text:
                 print(f"\n*** {e.text} ***", flush=True)
+                shown = True
             elif e.kind.value == "phase_changed" and mode == "practice":
                 phase = next(p for p in fmt.phases if p.id == e.phase)
                 print(f"\n--- {phase.title}: {'; '.join(phase.prompts)}", flush=True)
+                shown = True
+        return shown
+
+    def prompt() -> str:
+        # shows the time left when it is printed; the clock itself never ticks
+        return f"you [{_fmt_time(session.clock.remaining())}]> "
 
     def ticker() -> None:
         # prints announcements while the learner is typing; the clock itself never ticks
         while not stop.wait(0.25):
             with lock:
-                show(session.poll())
+                if show(session.poll()) and session.stage is Stage.ENCOUNTER:
+                    print(prompt(), end="", flush=True)  # the learner is still typing
 
     d = case.door
     print(f"\n=== DOOR SIGN ({fmt.title}) ===")
@@ -168,6 +177,7 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
         print(f"  - {task}")
     with lock:
         session.start()
+    threading.Thread(target=ticker, daemon=True).start()
     if session.stage is Stage.DOOR:
         input(f"\nYou have {fmt.door_seconds:g} s to read. Press Enter to enter the room. ")
     with lock:
@@ -178,11 +188,10 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
     if mode == "practice":
         p = fmt.phases[0]
         print(f"--- {p.title}: {'; '.join(p.prompts)}")
-    threading.Thread(target=ticker, daemon=True).start()
     try:
         while True:
             try:
-                line = input("you> ").strip()
+                line = input(prompt()).strip()
             except EOFError:
                 line = "/leave"
             with lock:

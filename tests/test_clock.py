@@ -51,6 +51,7 @@ def test_full_step2cs_attempt_every_event_once_in_order(step2cs: ExamFormat) -> 
     warning = next(e for e in events if e.kind is EventKind.WARNING)
     assert warning.text == "Five minutes remaining."
     assert events[10].text == "Time is up. Please leave the room."
+    assert events[1].text == "Reading time is over. Please enter the room."
 
 
 def test_a_late_poll_gives_the_same_events_as_fine_polling(step2cs: ExamFormat) -> None:

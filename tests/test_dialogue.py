@@ -183,3 +183,12 @@ def test_cli_ask_prints_json() -> None:
     data = json.loads(out.stdout)
     assert sorted(data["items"]) == ["chills", "fever"]
     assert data["reply"]
+
+
+def test_an_angry_patient_takes_empathy_in_character(engines, library) -> None:  # type: ignore[no-untyped-def]
+    assert library.cases[HEAD].sp.emotion == "angry"
+    angry = ask(engines, HEAD, "I can see how frustrating this wait has been for you.")
+    calm = ask(engines, COUGH, "I can see how frustrating this has been for you.")
+    assert angry.kind == calm.kind == "statement"
+    assert angry.text != calm.text == "Thank you, doctor."
+    assert "waiting" in angry.text or "appreciate" in angry.text

@@ -54,3 +54,13 @@ def test_user_format_file_overrides_and_broken_one_is_reported(tmp_path: Path) -
     assert get_format(str(tmp_path / "mine.yaml")).name == "mine"
     with pytest.raises(KeyError):
         get_format("no-such-format")
+
+
+def test_no_prompt_was_split_by_an_unquoted_comma() -> None:
+    # "Ask an open question, then listen" unquoted in a YAML flow list becomes two prompts,
+    # the second starting in lower case
+    formats, _ = load_formats()
+    for fmt in formats.values():
+        for phase in fmt.phases:
+            for prompt in phase.prompts:
+                assert not prompt[0].islower(), (fmt.name, phase.id, prompt)

@@ -29,6 +29,7 @@ COMPLAINT_GROUPS = (
     "other",
 )
 
+Emotion = Literal["calm", "anxious", "angry", "tearful", "in_pain", "embarrassed", "low", "worried"]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -214,4 +215,7 @@ class SharedScript(Strict):
     )
     clarification: list[Text] = Field(min_length=1)
     repeat: list[Text] = Field(min_length=1, description="templates with {answer}")
-    acknowledgements: dict[str, list[Text]] = Field(default_factory=dict)
+    empathy_replies: dict[Emotion, list[Text]] = Field(
+        default_factory=dict,
+        description="how a patient with this emotion takes an empathy statement (calm: the item)",
+    )

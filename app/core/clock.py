@@ -198,6 +198,7 @@ class EncounterClock:
             self._emit(EventKind.STAGE_ENDED, run.stage, at_stage_t, end_t)
         else:
             text = {
+                Stage.DOOR: self.format.time_up_door,
                 Stage.ENCOUNTER: self.format.time_up_encounter,
                 Stage.NOTE: self.format.time_up_note,
             }.get(run.stage, "")

@@ -646,7 +646,11 @@ class Conversation:
             text = text[0].upper() + text[1:]
             kind: ReplyKind = "default_negative"
         elif cand.kind == "statement":
-            return ReplyPart(cand.id, "statement", engine._fill(cand.answer), sc.score)
+            text = engine._fill(cand.answer)
+            moods = engine.shared.empathy_replies.get(self.case.sp.emotion)
+            if cand.topic == "say.empathy" and moods:
+                text = self._template(moods)
+            return ReplyPart(cand.id, "statement", text, sc.score)
         else:
             text = engine._fill(cand.answer)
             kind = "answer"

@@ -58,6 +58,7 @@ class ExamFormat(_Strict):
     leftover_to_note: bool = False
     encounter_warnings: list[Warning_] = Field(default_factory=list)
     note_warnings: list[Warning_] = Field(default_factory=list)
+    time_up_door: str = "Reading time is over. Please enter the room."
     time_up_encounter: str = "Time is up. Please leave the room."
     time_up_note: str = "Time is up. Please stop writing."
     note: NoteLimits = NoteLimits()
