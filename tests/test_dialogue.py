@@ -192,3 +192,22 @@ def test_an_angry_patient_takes_empathy_in_character(engines, library) -> None: 
     assert angry.kind == calm.kind == "statement"
     assert angry.text != calm.text == "Thank you, doctor."
     assert "waiting" in angry.text or "appreciate" in angry.text
+
+
+def test_a_patient_never_denies_their_own_complaint(engines, library) -> None:  # type: ignore[no-untyped-def]
+    for case_id, engine in engines.items():
+        complaint = engine.lexicon_concepts(library.cases[case_id].door.reason)
+        symptoms = [k for k in complaint if engine.lexicon.concepts[k].kind == "symptom"]
+        assert symptoms, case_id
+        for key in symptoms:
+            lay = engine.lexicon.concepts[key].lay
+            reply = ask(engines, case_id, f"Do you have any {lay}?")
+            assert f"negative.{key}" not in reply.items, (case_id, reply.text)
+            assert reply.kind != "default_negative", (case_id, reply.text)
+
+
+def test_a_red_flag_question_reaches_its_own_item(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, HEAD, "Is this the worst headache of your life?").items == [
+        "worst-headache"
+    ]
+    assert ask(engines, HEAD, "Do you have a headache?").items == ["complaint.headache"]

@@ -210,6 +210,10 @@ class SharedScript(Strict):
     schema_version: Literal[1]
     items: list[SharedItem]
     exam: list[SharedExam] = Field(default_factory=list)
+    complaint_answer: Text = Field(
+        default="Yes. That's why I came in.",
+        description="to a symptom of the complaint that the case has no item for",
+    )
     default_negative: list[Text] = Field(
         min_length=1, description="templates with {symptom}, varied so the SP does not sound canned"
     )

@@ -293,6 +293,10 @@ class DialogueEngine:
                 return f"sx.{key}"
         return topic
 
+    def lexicon_concepts(self, text: str) -> list[str]:
+        """Clinical concepts named in a text (before the engine's own vocabulary exists)."""
+        return list(Analyzer(self.lexicon).analyse(text).concepts)
+
     def _build_candidates(self) -> list[Candidate]:
         out: list[Candidate] = []
         case_topics: set[str] = set()
@@ -349,8 +353,22 @@ class DialogueEngine:
                         is_question=intent.kind == "question",
                     )
                 )
+        # the patient never denies their own complaint, even when the case has no item for it
+        # (the door sign's reason, not the opening: "yellow phlegm" is not jaundice)
+        complaint = set(self.lexicon_concepts(self.case.door.reason))
         for concept in self.lexicon.symptoms():
             if f"sx.{concept.key}" in case_topics:
+                continue
+            if concept.key in complaint:
+                out.append(
+                    Candidate(
+                        f"complaint.{concept.key}",
+                        f"sx.{concept.key}",
+                        "shared",
+                        self.shared.complaint_answer,
+                        [concept.lay, *concept.terms],
+                    )
+                )
                 continue
             out.append(
                 Candidate(
@@ -391,7 +409,7 @@ class DialogueEngine:
         self._by_symptom: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
             sx = _sx_key(cand.topic)
-            if sx is not None:
+            if sx is not None and cand.kind != "shared":
                 self._by_symptom[sx].append(ci)
         self._index: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
         self._norms: list[list[float]] = []
