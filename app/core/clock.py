@@ -85,6 +85,7 @@ class EncounterClock:
         self._paused_at: float | None = None
         self._queue: list[ClockEvent] = []
         self._seq = 0
+        self._last_t = 0.0
         self.leftover_seconds = 0.0
         self._encounter_used = 0.0
 
@@ -139,6 +140,9 @@ class EncounterClock:
     def _emit(
         self, kind: EventKind, stage: Stage, stage_t: float, t: float, **kw: str | None
     ) -> None:
+        # pause arithmetic can land 1e-13 s before the previous event; time never goes back
+        t = max(t, self._last_t)
+        self._last_t = t
         self._seq += 1
         self._queue.append(ClockEvent(self._seq, kind, stage, t, stage_t, **kw))  # type: ignore[arg-type]
 
