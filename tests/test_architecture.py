@@ -53,3 +53,5 @@ def test_wheel_contains_cases_formats_and_data(tmp_path: Path) -> None:
     assert "app/core/data/intents.yaml" in names
     assert "app/core/data/lexicon.yaml" in names
     assert "app/core/data/formats/step2cs.yaml" in names
+    assert "app/core/data/embeddings/minilm-static.npz" in names
+    assert "app/core/data/embeddings/tokenizer.json" in names

@@ -211,3 +211,42 @@ def test_a_red_flag_question_reaches_its_own_item(engines) -> None:  # type: ign
         "worst-headache"
     ]
     assert ask(engines, HEAD, "Do you have a headache?").items == ["complaint.headache"]
+
+
+# Paraphrases whose words the lexicon has no link for: the static sentence vectors carry them.
+EVERYDAY_ENGLISH = [
+    (HEAD, "Have you ever had one that hit like a bolt out of the blue?", ["thunderclap"]),
+    (CHEST, "Did you hurt your chest in any way, say a bump or a tumble?", ["trauma"]),
+    (COUGH, "Have you used anything for it so far?", ["treatments-tried"]),
+    (COUGH, "what colour is your sofa?", [CLARIFY_ID]),
+    (CHEST, "which football team do you support?", [CLARIFY_ID]),
+]
+
+
+@pytest.mark.parametrize(("case_id", "question", "expected"), EVERYDAY_ENGLISH)
+def test_everyday_paraphrases_are_understood(engines, case_id, question, expected) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, case_id, question).items == expected
+
+
+def test_sentence_vectors_are_what_understands_them(engines, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import app.core.dialogue as dialogue
+
+    monkeypatch.setattr(dialogue, "SEMANTIC_WEIGHT", 0.0)
+    lexical_only = sum(ask(engines, c, q).items == e for c, q, e in EVERYDAY_ENGLISH)
+    assert lexical_only <= len(EVERYDAY_ENGLISH) - 3
+
+
+def test_static_vectors_know_everyday_synonyms() -> None:
+    from app.core.semantic import default_embedder
+
+    emb = default_embedder()
+    pairs = [
+        ("have you used anything for it", "have you tried any treatment", "have you used drugs"),
+        ("it hit like a bolt out of the blue", "it came on suddenly", "it came on gradually"),
+    ]
+    for question, near, far in pairs:
+        w = emb.piece_weights([question, near, far, "do you smoke"])
+        q, n, f = emb.embed([question, near, far], w)
+        assert float(q @ n) > float(q @ f) + 0.1, question
+        assert abs(float(q @ q) - 1.0) < 1e-5
+    assert not emb.embed(["", "   "], w).any()  # nothing to say gives a zero vector, not NaN

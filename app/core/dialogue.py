@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+import numpy as np
 import yaml
 
 from app.core.case_schema import Case, ExamItem, SharedScript
 from app.core.cis import BehaviourHit, JargonHit, detect_behaviours, detect_jargon
 from app.core.resources import data_dir
+from app.core.semantic import StaticEmbedder, default_embedder
 from app.core.text import Analysis, Analyzer, Lexicon, fold, load_lexicon
 
 CandidateKind = Literal["case", "shared", "default_negative", "statement"]
@@ -38,6 +40,8 @@ CHALLENGE_ID = "challenge"
 ANSWER_THRESHOLD = 0.5  # below this the SP asks for clarification
 PART_THRESHOLD = 0.5  # each part of a compound question must be at least this clear
 UNKNOWN_IDF_SHARE = 0.6
+SEMANTIC_WEIGHT = 1.5  # how much sentence-vector closeness moves a candidate's score
+SEMANTIC_BASELINE = 0.6  # the closeness that neither helps nor hurts
 ANSWER_WEIGHT = 0.8  # how much the SP's answer counts against a real example phrasing
 COVERAGE_MIN = 0.25  # the best phrasing must explain at least this share of the question
 TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
@@ -421,6 +425,27 @@ class DialogueEngine:
                 for f in feats:
                     self._index[f].append((ci, pi, weights[ci][pi] * self.idf[f] ** 2))
             self._norms.append(norms)
+        self._build_semantic(analysed)
+
+    def _build_semantic(self, analysed: list[list[Analysis]]) -> None:
+        # the normalised words (abbreviations expanded, spelling fixed), one row per phrasing
+        texts: list[str] = []
+        starts: list[int] = []
+        for ci, an in enumerate(analysed):
+            starts.append(len(texts))
+            texts.extend(" ".join(a.words) for a in an)
+            if len(texts) == starts[-1]:
+                texts.append(self.candidates[ci].answer)
+        self.embedder: StaticEmbedder = default_embedder()
+        self._piece_weights = self.embedder.piece_weights(texts)
+        self._sem = self.embedder.embed(texts, self._piece_weights)
+        self._sem_starts = np.array(starts, dtype=np.intp)
+
+    def semantic_similarity(self, words: Iterable[str]) -> np.ndarray:
+        """Each candidate's best cosine between the question and one of its phrasings."""
+        q = self.embedder.embed([" ".join(words)], self._piece_weights)[0]
+        sims: np.ndarray = np.maximum.reduceat(self._sem @ q, self._sem_starts)
+        return sims
 
     def _build_exam(self) -> dict[str, ExamItem]:
         items: dict[str, ExamItem] = {}
@@ -459,6 +484,11 @@ class DialogueEngine:
             if s > best.get(ci, 0.0):
                 best[ci] = s
                 coverage[ci] = dot / q_sq
+        # everyday-English closeness breaks ties the lexicon cannot ("keep fit" ~ exercise);
+        # as a z-score, so it shifts candidates relative to each other, never all of them
+        sims = self.semantic_similarity(analysis.words)
+        for ci in best:
+            best[ci] += SEMANTIC_WEIGHT * (float(sims[ci]) - SEMANTIC_BASELINE)
         # a symptom named in a yes/no question points at the item whose topic is that
         # symptom, even when another item's phrasing happens to mention it too; not when the
         # question asks about an attribute ("when did the chest pain start?")
