@@ -310,6 +310,53 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
     return 0
 
 
+# -- notes ---------------------------------------------------------------------------------
+def _read_items(path: Path) -> list[tuple[str, str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON list of {{'id': ..., 'text': ...}}")
+    items: list[tuple[str, str]] = []
+    for n, entry in enumerate(data):
+        if not isinstance(entry, dict) or "id" not in entry or "text" not in entry:
+            raise ValueError(f"{path}: entry {n} needs 'id' and 'text'")
+        items.append((str(entry["id"]), str(entry["text"])))
+    return items
+
+
+def _read_note(path: Path) -> str:
+    # exactly as stored: no newline translation, so offsets index the file's own text
+    with path.open(encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def cmd_score_note(args: argparse.Namespace) -> int:
+    from app.core.notes import NoteMatcher, default_reader, parse_item
+
+    try:
+        items = _read_items(Path(args.items))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reader = default_reader().with_items(t for _, t in items)
+    parsed = [parse_item(reader, item_id, text) for item_id, text in items]
+    status = 0
+    for path_str in args.notes:
+        path = Path(path_str)
+        try:
+            text = _read_note(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        matcher = NoteMatcher(text, reader)
+        results = [matcher.match(p).to_dict() for p in parsed]
+        if len(args.notes) == 1:
+            print(json.dumps(results))
+        else:
+            print(json.dumps({"note": path_str, "items": results}), flush=True)
+    return status
+
+
 def cmd_practice(args: argparse.Namespace) -> int:
     from app.core.cases import load_library, load_shared_script
 
@@ -363,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--format", default="step2cs")
     ask.add_argument("--mode", choices=["practice", "exam"], default="practice")
     ask.set_defaults(func=cmd_ask)
+
+    sn = sub.add_parser(
+        "score-note", help="which checklist items a patient note holds, with character spans"
+    )
+    sn.add_argument("--items", required=True, help='JSON list of {"id": ..., "text": ...}')
+    sn.add_argument("notes", nargs="+", metavar="NOTE", help="plain-text note files (UTF-8)")
+    sn.set_defaults(func=cmd_score_note)
 
     pr = sub.add_parser("practice", help="a timed encounter and note in the terminal")
     pr.add_argument("case_id", nargs="?")

@@ -1,0 +1,888 @@
+"""Reading a patient note as a physician rater would: is each checklist item in it, and where.
+
+A note is read once into tokens that keep their character offsets in the text exactly as
+stored. Each token is normalised (abbreviations expanded, misspellings corrected, stems and
+lexicon concepts), and marked with the context a rater reads it in: the sentence, whether it
+is denied ("denies fever, chills but has cough": fever and chills are, cough is not), and
+whether it is about a family member ("FHx: mom w/ thyroid dz"). A checklist item is read by
+the same reader, so "No fever" becomes *fever, denied* and "Family history of MI" becomes
+*myocardial infarction, in the family*; the item is present when a short stretch of one
+sentence holds all of its content words or concepts in the same polarity and family context.
+
+Nothing here knows any case: the item's label (and its " OR " alternatives) is enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from app.core.text import (
+    CONTRACTIONS,
+    STOPWORDS,
+    Lexicon,
+    Speller,
+    expand_contractions,
+    fold,
+    load_lexicon,
+    raw_tokens,
+    stem,
+)
+
+# -- tokens with offsets ----------------------------------------------------------------------
+
+# words (with inner ' or /, and a trailing / as in "w/"), numbers, and the marks that carry
+# structure in a note: sentence ends, list separators, +/- polarity, colons and brackets
+_RAW = re.compile(
+    r"(?P<word>\d+\.\d+|[^\W_]+(?:['\u2019/][^\W_]+)*/?)"
+    r"|(?P<mark>\(\s*[+-]\s*\)|[.;:,!?()\n+\-=])",
+    re.UNICODE,
+)
+_ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
+_KEEP_ALNUM = frozenset({"b12", "t3", "t4", "h2o", "co2", "o2", "c3", "c4", "l4", "l5", "s1", "ct"})
+
+NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+# how many of a unit "a few months" means, as a (low, high) range
+VAGUE_QUANTITIES = {
+    "a": (1.0, 1.0),
+    "an": (1.0, 1.0),
+    "single": (1.0, 1.0),
+    "couple": (2.0, 3.0),
+    "few": (2.0, 6.0),
+    "several": (3.0, 9.0),
+    "many": (4.0, 30.0),
+    "multiple": (2.0, 10.0),
+}
+# unit words (after abbreviation expansion) and their length in days
+UNITS = {
+    "minute": 1 / 1440,
+    "min": 1 / 1440,
+    "mins": 1 / 1440,
+    "minutes": 1 / 1440,
+    "hour": 1 / 24,
+    "hours": 1 / 24,
+    "hr": 1 / 24,
+    "hrs": 1 / 24,
+    "h": 1 / 24,
+    "day": 1.0,
+    "days": 1.0,
+    "d": 1.0,
+    "dy": 1.0,
+    "dys": 1.0,
+    "week": 7.0,
+    "weeks": 7.0,
+    "wk": 7.0,
+    "wks": 7.0,
+    "w": 7.0,
+    "month": 30.0,
+    "months": 30.0,
+    "mo": 30.0,
+    "mos": 30.0,
+    "mth": 30.0,
+    "mths": 30.0,
+    "mon": 30.0,
+    "year": 365.0,
+    "years": 365.0,
+    "yr": 365.0,
+    "yrs": 365.0,
+    "y": 365.0,
+}
+_UNIT_NAMES = {
+    1 / 1440: "minute",
+    1 / 24: "hour",
+    1.0: "day",
+    7.0: "week",
+    30.0: "month",
+    365.0: "year",
+}
+
+# NegEx-style triggers over normalised words
+NEG_PRE: tuple[tuple[str, ...], ...] = (
+    ("no", "history", "of"),
+    ("negative", "for"),
+    ("free", "of"),
+    ("rules", "out"),
+    ("ruled", "out"),
+    ("no",),
+    ("not",),
+    ("denies",),
+    ("denied",),
+    ("deny",),
+    ("denying",),
+    ("without",),
+    ("never",),
+    ("none",),
+    ("non",),
+    ("nor",),
+    ("neither",),
+    ("absent",),
+    ("negative",),
+)
+NEG_POST = frozenset({"negative", "denied", "absent", "none", "no", "neg", "nil"})
+# words and marks that end a denial's reach ("denies fever but has chills")
+NEG_END = frozenset(
+    {
+        "but",
+        "however",
+        "although",
+        "though",
+        "except",
+        "yet",
+        "aside",
+        "apart",
+        "positive",
+        "endorses",
+        "endorsed",
+        "endorsing",
+        "reports",
+        "reported",
+        "admits",
+        "admitted",
+        "notes",
+        "noted",
+        "states",
+        "stated",
+        "complains",
+        "has",
+        "had",
+        "having",
+        "does",
+        "is",
+        "was",
+        "are",
+        "takes",
+        "uses",
+        "drinks",
+        "smokes",
+        "feels",
+        "describes",
+        "c/o",
+        "+",
+        "(+)",
+    }
+)
+# pseudo-negations: "no change", "not sure" deny nothing
+_NEG_PSEUDO = frozenset({"change", "changes", "sure", "certain", "only", "improve", "improved"})
+_SENTENCE_END = frozenset({".", ";", "\n", "!", "?"})
+_PATIENT = frozenset({"patient", "pt", "he", "she", "himself", "herself", "i", "self"})
+# words that say what kind of fact, not the fact itself: an item may leave them out of a note
+GENERIC = frozenset(
+    {
+        "history",
+        "use",
+        "usage",
+        "uses",
+        "using",
+        "used",
+        "symptom",
+        "symptoms",
+        "episode",
+        "episodes",
+        "duration",
+        "onset",
+        "recent",
+        "recently",
+        "current",
+        "currently",
+        "ongoing",
+        "report",
+        "reports",
+        "patient",
+        "pt",
+        "feeling",
+        "feelings",
+        "sensation",
+        "sense",
+        "has",
+        "have",
+        "had",
+        "positive",
+        "present",
+        "presence",
+        "change",
+        "changes",
+        "problem",
+        "problems",
+        "issue",
+        "issues",
+        "complaint",
+        "complains",
+        "status",
+        "occasional",
+        "occasionally",
+        "known",
+        "any",
+        "previous",
+        "prior",
+        "past",
+        "personal",
+        "noted",
+        "denies",
+    }
+)
+HEADERS = {
+    "hpi": "hpi",
+    "history of present illness": "hpi",
+    "cc": "hpi",
+    "ros": "ros",
+    "review of systems": "ros",
+    "pmh": "pmh",
+    "past medical history": "pmh",
+    "psh": "pmh",
+    "past surgical history": "pmh",
+    "meds": "meds",
+    "medications": "meds",
+    "medication": "meds",
+    "allergies": "meds",
+    "all": "meds",
+    "fhx": "family",
+    "fh": "family",
+    "family history": "family",
+    "family hx": "family",
+    "family": "family",
+    "shx": "social",
+    "sh": "social",
+    "social history": "social",
+    "social": "social",
+    "social hx": "social",
+    "obgyn": "pmh",
+    "ob/gyn": "pmh",
+    "gyn": "pmh",
+    "sexual history": "social",
+    "pe": "exam",
+    "physical exam": "exam",
+    "exam": "exam",
+}
+
+
+@dataclass
+class Token:
+    """One normalised word of a note, with its place in the text and how a rater reads it."""
+
+    word: str
+    stem: str
+    start: int
+    end: int
+    sentence: int = 0
+    concept: str | None = None
+    concept_last: int = -1  # on the first token of a concept: the index of its last token
+    negated: bool = False
+    family: bool = False
+    relation: bool = False  # names a family member
+    number: float | None = None
+    duration: tuple[float, float] | None = None  # in days, on the unit word
+    quantity: bool = False  # the "3" of "3 days": read as part of the duration
+    mark: bool = False  # punctuation, kept for structure only
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing an item needs: a concept, a stem, a number or a duration."""
+
+    kind: str  # "concept" | "stem" | "number" | "duration"
+    value: str = ""
+    number: float = 0.0
+    span: tuple[float, float] = (0.0, 0.0)
+    fallback: tuple[str, ...] = ()  # an item concept's own stems, for notes that split it
+    relation: bool = False
+
+
+@dataclass(frozen=True)
+class Alternative:
+    text: str
+    units: tuple[Unit, ...]
+    head: int  # index of the unit whose polarity and family context decide
+    negated: bool
+    family: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    present: bool
+    spans: tuple[tuple[int, int], ...] = ()
+    alternative: str = ""  # which alternative matched
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "present": self.present, "spans": [list(s) for s in self.spans]}
+
+
+# -- the reader ---------------------------------------------------------------------------------
+
+
+@dataclass
+class NoteReader:
+    """Reads notes and checklist items with one lexicon and speller."""
+
+    lexicon: Lexicon = field(default_factory=load_lexicon)
+    extra_vocabulary: Iterable[str] = ()
+
+    def __post_init__(self) -> None:
+        words: set[str] = set()
+        for c in self.lexicon.concepts.values():
+            for t in (*c.terms, *c.negated_by):
+                words.update(raw_tokens(t))
+        for v in self.lexicon.abbreviations.values():
+            words.update(raw_tokens(v))
+        for text in self.extra_vocabulary:
+            words.update(raw_tokens(text))
+        self._base_words = frozenset(words)
+        self.speller = Speller(words)
+        self._negated_by = {
+            stem(w): c.key for c in self.lexicon.concepts.values() for w in c.negated_by
+        }
+
+    def with_items(self, texts: Iterable[str]) -> NoteReader:
+        """A reader whose speller also knows the items' own words ("adderall")."""
+        extra = {w for t in texts for w in raw_tokens(t)}
+        if extra <= self._base_words:
+            return self
+        return NoteReader(self.lexicon, [*self.extra_vocabulary, *sorted(extra)])
+
+    # -- tokens ---------------------------------------------------------------------------
+    def tokens(self, text: str) -> list[Token]:
+        out: list[Token] = []
+        for m in _RAW.finditer(text):
+            if m.group("mark") is not None:
+                mark = m.group("mark")
+                if mark.startswith("("):
+                    mark = re.sub(r"\s", "", mark)  # "( - )" is "(-)"
+                out.append(Token(mark, mark, m.start(), m.end(), mark=True))
+                continue
+            self._word_tokens(m.group("word"), m.start(), out)
+        self._numbers_and_durations(out)
+        self._sentences(out)
+        self._concepts(out)
+        self._negation(out)
+        self._family(out, text)
+        return out
+
+    def _word_tokens(self, raw: str, offset: int, out: list[Token]) -> None:
+        low = fold(raw)
+        if len(low) != len(raw):  # folding changed the length: keep offsets, lose nothing
+            low = raw.lower()
+        pieces: list[tuple[str, int, int]] = []
+        if (
+            any(ch.isdigit() for ch in low)
+            and any(ch.isalpha() for ch in low)
+            and low not in _KEEP_ALNUM
+            and not _ORDINAL.match(low)
+            and low not in self.lexicon.abbreviations
+        ):
+            for pm in _ALNUM_SPLIT.finditer(low):  # "17yo" -> 17 yo, "x3d" -> x 3 d
+                pieces.append((pm.group(), offset + pm.start(), offset + pm.end()))
+        else:
+            pieces.append((low, offset, offset + len(raw)))
+        for piece, start, end in pieces:
+            prev_number = bool(out) and out[-1].number is not None
+            for w in self._expand(piece, prev_number):
+                out.append(Token(w, self._stem(w), start, end))
+
+    def _expand(self, tok: str, after_number: bool) -> list[str]:
+        tok = tok.replace("\u2019", "'")
+        if after_number and tok in UNITS:
+            return [tok]
+        if tok.startswith("non") and len(tok) > 6 and self.speller.is_known(tok[3:]):
+            return ["non", tok[3:]]  # "nonsmoker" is "non smoker"
+        if tok in CONTRACTIONS or "'" in tok:
+            return expand_contractions([tok])
+        exp = self.lexicon.abbreviations.get(tok)
+        if exp is None and tok.endswith("/") and tok[:-1] in ("w", "s", "c"):
+            exp = {"w": "with", "s": "without", "c": "with"}[tok[:-1]]
+        if exp is not None:
+            return expand_contractions(raw_tokens(exp))
+        if "/" in tok:
+            out: list[str] = []
+            for part in (p for p in tok.split("/") if p):
+                out.extend(self._expand(part, False))
+            return out
+        if tok.isdigit() or tok in NUMBER_WORDS:
+            return [tok]
+        return [self.speller.correct(tok)]
+
+    @staticmethod
+    def _stem(word: str) -> str:
+        return word if word.isdigit() else stem(word)
+
+    def _numbers_and_durations(self, toks: list[Token]) -> None:
+        for t in toks:
+            if t.mark:
+                continue
+            if re.fullmatch(r"\d+(?:\.\d+)?", t.word):
+                t.number = float(t.word)
+            elif t.word in NUMBER_WORDS:
+                t.number = float(NUMBER_WORDS[t.word])
+        words = [t for t in toks if not (t.mark and t.word not in ("-",))]
+        for i, t in enumerate(words):
+            days = UNITS.get(t.word)
+            if days is None or t.mark:
+                continue
+            lo = hi = None
+            j = i - 1
+            if j >= 0 and words[j].number is not None:
+                hi = lo = words[j].number
+                # "3-4 mo", "3 to 4 months"
+                if (
+                    j >= 2
+                    and words[j - 1].word in ("-", "to", "or")
+                    and words[j - 2].number is not None
+                ):
+                    lo = words[j - 2].number
+            elif j >= 0 and words[j].word in VAGUE_QUANTITIES:
+                lo, hi = VAGUE_QUANTITIES[words[j].word]
+                if words[j].word == "few" and j >= 1 and words[j - 1].word == "a":
+                    lo, hi = 2.0, 5.0
+            elif (
+                t.word in ("day", "week", "month", "year")
+                and j >= 0
+                and words[j].word in ("past", "last", "this")
+            ):
+                lo = hi = 1.0
+            if lo is None or hi is None:
+                continue
+            t.duration = (min(lo, hi) * days, max(lo, hi) * days)
+            t.word = _UNIT_NAMES[days]
+            for k in range(max(0, j - 2), i):
+                if words[k].number is not None or words[k].word in VAGUE_QUANTITIES:
+                    words[k].quantity = True
+            t.stem = stem(t.word)
+
+    @staticmethod
+    def _sentences(toks: list[Token]) -> None:
+        s = 0
+        for i, t in enumerate(toks):
+            t.sentence = s
+            header_end = t.word == ":" and i + 1 < len(toks) and toks[i + 1].word == "\n"
+            if t.mark and (t.word in _SENTENCE_END or header_end):
+                s += 1
+
+    def _concepts(self, toks: list[Token]) -> None:
+        idx = [i for i, t in enumerate(toks) if not t.mark]
+        # match within sentences so a concept never spans a full stop
+        by_sentence: dict[int, list[int]] = {}
+        for i in idx:
+            by_sentence.setdefault(toks[i].sentence, []).append(i)
+        for positions in by_sentence.values():
+            stems = self.lexicon.canonical([toks[i].stem for i in positions])
+            words = [toks[i].word for i in positions]
+            for k, i in enumerate(positions):
+                toks[i].stem = stems[k]
+            for a, b, key in self.lexicon.match_concepts(stems, words):
+                for k in range(a, b):
+                    toks[positions[k]].concept = key
+                toks[positions[a]].concept_last = positions[b - 1]
+            for i in positions:
+                neg_key = self._negated_by.get(toks[i].stem)
+                if neg_key is not None and toks[i].concept in (None, neg_key):
+                    toks[i].concept = neg_key
+                    toks[i].concept_last = i
+                    toks[i].negated = True
+                c = toks[i].concept
+                if c is not None and self.lexicon.concepts[c].kind == "relation":
+                    toks[i].relation = True
+
+    @staticmethod
+    def _negation(toks: list[Token]) -> None:
+        n = len(toks)
+        words = [t.word for t in toks]
+        i = 0
+        while i < n:
+            t = toks[i]
+            if t.mark:
+                # "-fever", "(-) chills": a minus right before a word, not a range "3-4"
+                if t.word in ("-", "(-)") and i + 1 < n and not toks[i + 1].mark:
+                    prev = toks[i - 1] if i > 0 else None
+                    is_range = prev is not None and prev.number is not None and t.word == "-"
+                    attached = toks[i + 1].start == t.end or t.word == "(-)"
+                    if not is_range and (attached or prev is None or prev.mark):
+                        _deny_forward(toks, i + 1, single=t.word == "-" and not attached)
+                # "fever: neg", "fever (-)"
+                if t.word == "(-)" and (i + 1 >= n or toks[i + 1].mark):
+                    _deny_backward(toks, i)
+                i += 1
+                continue
+            matched = None
+            for trig in NEG_PRE:
+                if tuple(words[i : i + len(trig)]) == trig:
+                    matched = trig
+                    break
+            if matched is not None:
+                nxt = i + len(matched)
+                nxt_word = words[nxt] if nxt < n else ""
+                post_ok = (i + 1 >= n or toks[i + 1].mark) and i > 0
+                if t.word in NEG_POST and post_ok and _content_before(toks, i):
+                    _deny_backward(toks, i)
+                elif nxt_word in _NEG_PSEUDO:
+                    pass
+                elif t.word == "non":
+                    _deny_forward(toks, nxt, single=True)
+                else:
+                    _deny_forward(toks, nxt, single=False)
+                i = nxt
+                continue
+            if t.word in NEG_POST and (i + 1 >= n or toks[i + 1].mark) and _content_before(toks, i):
+                _deny_backward(toks, i)
+            i += 1
+
+    def _family(self, toks: list[Token], text: str) -> None:
+        n = len(toks)
+        in_section = False  # under an "FHx:" header
+        active = False
+        for i, t in enumerate(toks):
+            header = _header_at(toks, i)
+            if header is not None:
+                in_section = header == "family"
+                active = in_section
+            if t.mark and t.word in (".", ";", "!", "?"):
+                # a family header's reach ends with its sentence unless it is a list of lines
+                active = False
+                if in_section and not _line_ends_after(toks, i):
+                    in_section = False
+            elif t.mark and t.word == "\n":
+                if _blank_line_after(toks, i):
+                    in_section = False
+                active = in_section
+            if not t.mark and t.word in _PATIENT:
+                active = False
+            names_family = t.relation or (
+                t.word == "family" and i + 1 < n and toks[i + 1].word == "history"
+            )
+            if names_family and not _lives_with(toks, i):
+                active = True
+                # "MI in father": the relative comes after what they have
+                if i > 0 and toks[i - 1].word in ("in", "of", "by"):
+                    j = i - 2
+                    while j >= 0 and not (toks[j].mark and toks[j].word in ",.;\n:"):
+                        toks[j].family = True
+                        j -= 1
+            if active and not t.mark:
+                t.family = True
+
+
+def _line_ends_after(toks: list[Token], i: int) -> bool:
+    return i + 1 >= len(toks) or toks[i + 1].word == "\n"
+
+
+def _blank_line_after(toks: list[Token], i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1].word == "\n"
+
+
+def _content_before(toks: list[Token], i: int) -> bool:
+    j = i - 1
+    while j >= 0 and toks[j].mark and toks[j].word in (":", "-", "="):
+        j -= 1
+    return j >= 0 and not toks[j].mark
+
+
+def _deny_forward(toks: list[Token], start: int, single: bool) -> None:
+    count = 0
+    for j in range(start, len(toks)):
+        t = toks[j]
+        if t.mark:
+            if t.word in _SENTENCE_END or t.word in ("+", "(+)", ")"):
+                return
+            if t.word == ":" and j > start:
+                return
+            continue
+        if t.word in NEG_END and j > start:
+            return
+        t.negated = True
+        count += 1
+        if single and (t.concept is None or j + 1 >= len(toks) or toks[j + 1].concept != t.concept):
+            return
+        if count >= 25:
+            return
+
+
+def _deny_backward(toks: list[Token], i: int) -> None:
+    j = i - 1
+    while j >= 0:
+        t = toks[j]
+        if t.mark and t.word in (",", ".", ";", "\n", "(", "+", "(+)"):
+            return
+        if not t.mark:
+            if t.word in NEG_END:
+                return
+            t.negated = True
+        j -= 1
+
+
+def _header_at(toks: list[Token], i: int) -> str | None:
+    """The section a header starting at token i opens ("FHx:", "Social history:")."""
+    if toks[i].mark:
+        return None
+    if i > 0 and not (toks[i - 1].mark and toks[i - 1].word in ("\n", ".", ";")):
+        return None
+    words: list[str] = []
+    for j in range(i, min(i + 4, len(toks))):
+        t = toks[j]
+        if t.mark:
+            if t.word in (":", "-") and words:
+                return HEADERS.get(" ".join(words))
+            return None
+        words.append(t.word)
+    return None
+
+
+def _lives_with(toks: list[Token], i: int) -> bool:
+    """'lives with mom' and 'wife is supportive' are social history, not family history."""
+    for j in range(max(0, i - 3), i):
+        if toks[j].stem in ("live", "stay", "marri", "with") and toks[j].word != "with":
+            return True
+        if toks[j].word == "with" and j > 0 and toks[j - 1].stem in ("live", "stay"):
+            return True
+    return False
+
+
+# -- items --------------------------------------------------------------------------------------
+
+_OR = re.compile(r"\s+OR\s+|-OR-")
+_HYPHEN_WORDS = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+
+
+@cache
+def default_reader() -> NoteReader:
+    return NoteReader()
+
+
+def split_alternatives(text: str) -> list[str]:
+    return [a.strip() for a in _OR.split(text) if a.strip()]
+
+
+def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
+    alts: list[Alternative] = []
+    for alt in split_alternatives(text):
+        parsed = _parse_alternative(reader, alt)
+        if parsed is not None:
+            alts.append(parsed)
+    return Item(item_id, text, tuple(alts))
+
+
+def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
+    toks = reader.tokens(_HYPHEN_WORDS.sub(" ", text))
+    units: list[Unit] = []
+    flags: list[tuple[bool, bool]] = []
+    i = 0
+    words = [t for t in toks if not t.mark]
+    k = 0
+    while k < len(words):
+        t = words[k]
+        if t.concept is not None:
+            end = k
+            stems = []
+            while end < len(words) and words[end].concept == t.concept:
+                if words[end].word not in STOPWORDS:
+                    stems.append(words[end].stem)
+                end += 1
+            units.append(Unit("concept", t.concept, fallback=tuple(stems), relation=t.relation))
+            flags.append((t.negated, t.family))
+            k = end
+            continue
+        if t.quantity:
+            k += 1
+            continue
+        if t.duration is not None:
+            units.append(Unit("duration", t.word, span=t.duration))
+            flags.append((t.negated, t.family))
+            k += 1
+            continue
+        if t.number is not None:
+            units.append(Unit("number", t.word, number=t.number))
+            flags.append((t.negated, t.family))
+        elif _is_content(t.word):
+            units.append(Unit("stem", t.stem))
+            flags.append((t.negated, t.family))
+        k += 1
+        i += 1
+    if not units:
+        return None
+    # what the item is about: the first unit that is neither a relative nor a generic word
+    head = 0
+    for n, u in enumerate(units):
+        if not u.relation and not (u.kind == "stem" and u.value in _GENERIC_STEMS):
+            head = n
+            break
+    negated, family = flags[head]
+    if any(u.relation for u in units) and not family:
+        family = any(f for _, f in flags)
+    return Alternative(text, tuple(units), head, negated, family)
+
+
+def _is_content(word: str) -> bool:
+    if word in ("no", "not", "non", "denies", "negative", "without", "family"):
+        return False
+    return word not in STOPWORDS or word in ("right", "left")
+
+
+_GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
+
+
+# -- matching -----------------------------------------------------------------------------------
+
+
+def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
+    if unit.kind == "concept":
+        return [i for i, t in enumerate(toks) if t.concept == unit.value and t.concept_last >= i]
+    if unit.kind == "stem":
+        return [i for i, t in enumerate(toks) if not t.mark and t.stem == unit.value]
+    if unit.kind == "number":
+        return [i for i, t in enumerate(toks) if t.number == unit.number]
+    lo, hi = unit.span
+    tol_lo, tol_hi = lo * 0.85, hi * 1.15
+    return [
+        i
+        for i, t in enumerate(toks)
+        if t.duration is not None and t.duration[0] <= tol_hi and t.duration[1] >= tol_lo
+    ]
+
+
+@dataclass
+class NoteMatcher:
+    """One note read once, then asked about any number of items."""
+
+    text: str
+    reader: NoteReader = field(default_factory=default_reader)
+
+    def __post_init__(self) -> None:
+        self.toks = self.reader.tokens(self.text)
+
+    def match(self, item: Item) -> ItemResult:
+        for alt in item.alternatives:
+            windows = self._windows(alt)
+            if windows:
+                spans = tuple(self._spans(w) for w in windows)
+                flat = tuple(s for group in spans for s in group)
+                return ItemResult(item.id, True, flat, alt.text)
+        return ItemResult(item.id, False)
+
+    def _windows(self, alt: Alternative) -> list[list[int]]:
+        """Every short stretch of one sentence that holds the alternative, best first."""
+        required: list[tuple[int, list[int]]] = []
+        optional: list[tuple[int, list[int]]] = []
+        for n, u in enumerate(alt.units):
+            hits = _unit_hits(u, self.toks)
+            if not hits and u.kind == "concept" and len(u.fallback) >= 2:
+                hits = []  # resolved below from the concept's own words
+            generic = n != alt.head and (
+                (u.kind == "stem" and u.value in _GENERIC_STEMS)
+                or (u.kind == "concept" and u.value == "family")  # the context says it
+            )
+            (optional if generic else required).append((n, hits))
+        # a concept the note spells out in other order ("pressure in the chest")
+        expanded: list[tuple[int, list[int]]] = []
+        for n, hits in required:
+            u = alt.units[n]
+            if not hits and u.kind == "concept" and len(u.fallback) >= 2:
+                for k, st in enumerate(u.fallback):
+                    sub = [i for i, t in enumerate(self.toks) if not t.mark and t.stem == st]
+                    expanded.append((n if k == 0 else -1 - len(expanded), sub))
+            else:
+                expanded.append((n, hits))
+        required = expanded
+        if any(not hits for _, hits in required):
+            return []
+        head_hits = next((hits for n, hits in required if n == alt.head), None)
+        if head_hits is None:
+            head_hits = required[0][1]
+        out: list[list[int]] = []
+        used: set[int] = set()
+        for h in head_hits:
+            t = self.toks[h]
+            if t.negated != alt.negated or t.family != alt.family or h in used:
+                continue
+            window = [h]
+            ok = True
+            for _, hits in required:
+                if hits is head_hits:
+                    continue
+                same = [i for i in hits if self.toks[i].sentence == t.sentence]
+                if not same:
+                    ok = False
+                    break
+                best = min(same, key=lambda i: abs(i - h))
+                window.append(best)
+            if not ok:
+                continue
+            width = max(window) - min(window) + 1
+            if width > 4 * len(required) + 6:
+                continue
+            lo, hi = min(window), max(max(window), self.toks[max(window)].concept_last)
+            for _, hits in optional:
+                near = [i for i in hits if lo - 2 <= i <= hi + 2]
+                if near:
+                    window.append(min(near, key=lambda i: abs(i - h)))
+            out.append(sorted(set(window)))
+            used.update(window)
+        return out
+
+    def _spans(self, window: list[int]) -> tuple[tuple[int, int], ...]:
+        """Character spans of a match: one span when its words sit together."""
+        toks = self.toks
+        window = sorted({k for i in window for k in range(i, max(i, toks[i].concept_last) + 1)})
+        runs: list[list[int]] = [[window[0]]]
+        for i in window[1:]:
+            gap = [toks[k] for k in range(runs[-1][-1] + 1, i)]
+            if len([g for g in gap if not g.mark]) <= 2 and not any(
+                g.mark and g.word in _SENTENCE_END for g in gap
+            ):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        spans: list[tuple[int, int]] = []
+        for run in runs:
+            start, end = toks[run[0]].start, toks[run[-1]].end
+            if spans and spans[-1][1] >= start:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+        return tuple(spans)
+
+
+def score_items(
+    text: str, items: Sequence[tuple[str, str]], reader: NoteReader | None = None
+) -> list[ItemResult]:
+    """Every item of a checklist against one note: present or not, with the evidence."""
+    base = reader or default_reader()
+    rd = base.with_items(t for _, t in items)
+    parsed = [parse_item(rd, item_id, t) for item_id, t in items]
+    matcher = NoteMatcher(text, rd)
+    return [matcher.match(p) for p in parsed]

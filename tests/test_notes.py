@@ -1,0 +1,219 @@
+"""The note reader finds checklist items where a physician rater would, and only there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.core.notes import score_items
+
+EXAMPLE = (
+    "17yo M c/o palpitations x3-4 mo, intermittent. +chest pressure during soccer. Denies SOB, "
+    "diaphoresis. FHx: mom w/ thyroid dz, dad w/ recent heart attcak. Uses friend's adderrall "
+    "1-3x/wk."
+)
+
+
+def present(note: str, label: str) -> bool:
+    return score_items(note, [("x", label)])[0].present
+
+
+def evidence(note: str, label: str) -> list[str]:
+    r = score_items(note, [("x", label)])[0]
+    return [note[a:b] for a, b in r.spans]
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Family history of MI OR Family history of myocardial infarction", True),
+        ("No shortness of breath", True),
+        ("No diaphoresis", True),
+        ("Family history of thyroid disorder", True),
+        ("Thyroid disorder", False),  # that is the mother's
+        ("Myocardial infarction", False),  # that is the father's
+        ("Shortness of breath", False),  # denied
+        ("Male", True),
+        ("17-year", True),
+        ("Few months duration", True),
+        ("Intermittent symptoms", True),
+        ("Chest pressure", True),
+        ("Adderall use", True),
+        ("Heart pounding OR heart racing OR palpitations", True),
+        ("Female", False),
+        ("Fever", False),
+        ("No fever", False),  # never mentioned: absence is not stated
+    ],
+)
+def test_the_issue_example(label: str, expected: bool) -> None:
+    assert present(EXAMPLE, label) is expected
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Pt denies fever.",
+        "No fever or chills.",
+        "ROS: fever: neg, chills: neg",
+        "ROS: -fever, -chills",
+        "Afebrile.",
+        "Negative for fever, chills, night sweats.",
+        "Fever (-)",
+        "pt w/o fevers",
+        "Denies N/V, fevers, chills.",
+    ],
+)
+def test_every_way_of_denying_satisfies_a_negative_item(note: str) -> None:
+    assert present(note, "No fever")
+    assert not present(note, "Fever")
+
+
+def test_a_symptom_stated_is_not_its_denial() -> None:
+    assert present("Pt reports fever to 101F.", "Fever")
+    assert not present("Pt reports fever to 101F.", "No fever")
+
+
+def test_denial_ends_where_a_rater_would_end_it() -> None:
+    note = "Denies fever but has chills. No cough; +SOB on exertion."
+    assert present(note, "No fever")
+    assert present(note, "Chills")
+    assert not present(note, "No chills")
+    assert present(note, "No cough")
+    assert present(note, "Shortness of breath")
+    assert not present(note, "No shortness of breath")
+
+
+def test_denied_chest_pain_is_not_chest_pain() -> None:
+    assert not present("Pt denies chest pain.", "Chest pain")
+    assert present("Pt denies chest pain.", "No chest pain")
+
+
+def test_family_members_are_not_the_patient() -> None:
+    note = "FHx: mom with thyroid disease. Pt has asthma."
+    assert present(note, "Family history of thyroid disorder")
+    assert not present(note, "Thyroid disorder")
+    assert present(note, "Asthma")
+    assert not present(note, "Family history of asthma")
+    # the relative after the condition, and a family section over several lines
+    assert present("HTN in father.", "Family history of hypertension")
+    lines = "Family history:\nmother - breast cancer\nfather - DM\n\nSocial: smokes 1 ppd"
+    assert present(lines, "Family history of diabetes")
+    assert present(lines, "Smoker OR 1 ppd")
+    assert not present(lines, "Diabetes")
+
+
+def test_a_named_relative_must_be_the_right_one() -> None:
+    assert present("Dad had MI at 50.", "Recent heart attack in father OR father had MI")
+    assert not present("Mom had MI at 50.", "Father had MI")
+
+
+def test_social_relatives_are_not_family_history() -> None:
+    note = "Lives with mom and dad. Drinks 3 energy drinks a day."
+    assert present(note, "Lives with parents")
+
+
+@pytest.mark.parametrize(
+    ("note", "label"),
+    [
+        ("c/o abd pain x2d", "Abdominal pain"),
+        ("+N/V", "Nausea"),
+        ("+N/V", "Vomiting"),
+        ("h/o HTN", "Hypertension"),
+        ("SOB on exertion", "Shortness of breath"),
+        ("pt c/o tummy ache", "Abdominal pain"),
+        ("throwing up since yesterday", "Vomiting"),
+        ("father had heart attack", "Family history of MI"),
+        ("LMP 3 wks ago", "LMP 3 weeks ago"),
+        ("pain for two days", "2 days duration"),
+        ("pain x 2 days", "Two days duration"),
+        ("headache x 1 wk", "1 week duration"),
+    ],
+)
+def test_abbreviations_lay_words_and_durations(note: str, label: str) -> None:
+    assert present(note, label), (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label"),
+    [
+        ("pt c/o palpitatoins", "Palpitations"),
+        ("dad w/ heart attcak", "Family history of myocardial infarction"),
+        ("uses friends adderrall", "Adderall use"),
+        ("nausia and vomitting", "Nausea"),
+    ],
+)
+def test_misspellings_are_forgiven(note: str, label: str) -> None:
+    assert present(note, label)
+
+
+def test_durations_must_agree() -> None:
+    assert not present("pain x 2 days", "2 weeks duration")
+    assert not present("17yo M", "71-year")
+    assert present("pain x 3-4 months", "Few months duration")
+
+
+def test_word_order_and_inflection() -> None:
+    assert present("pressure in his chest when running", "Chest pressure")
+    assert present("vomited twice", "Vomiting")
+
+
+def test_spans_are_offsets_into_the_text_as_stored() -> None:
+    note = "HPI:\r\n17yo M.\r\nDenies SOB.\r\nFHx: dad w/ MI."
+    results = dict(
+        (r.id, r)
+        for r in score_items(note, [("sob", "No shortness of breath"), ("mi", "FHx of MI")])
+    )
+    (a, b) = results["sob"].spans[0]
+    assert note[a:b] == "SOB"
+    (a, b) = results["mi"].spans[-1]
+    assert note[a:b] == "MI"
+
+
+def test_an_item_with_only_generic_words_still_needs_its_fact() -> None:
+    assert not present("Pt is a student.", "Caffeine use")
+    assert present("Drinks 4 cups of coffee a day", "Caffeine use OR coffee")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_score_note_cli_follows_the_contract(tmp_path: Path) -> None:
+    items = [
+        {"id": "fhx-mi", "text": "Family history of MI OR Family history of myocardial infarction"},
+        {"id": "no-sob", "text": "No shortness of breath"},
+        {"id": "thyroid", "text": "Thyroid disorder"},
+    ]
+    (tmp_path / "items.json").write_text(json.dumps(items), encoding="utf-8")
+    note1 = tmp_path / "n1.txt"
+    note1.write_bytes(EXAMPLE.replace(". ", ".\r\n").encode("utf-8"))
+    note2 = tmp_path / "n2.txt"
+    note2.write_text("Pt has SOB.", encoding="utf-8")
+    one = _run("score-note", "--items", str(tmp_path / "items.json"), str(note1))
+    assert one.returncode == 0, one.stderr
+    out = json.loads(one.stdout)
+    assert [r["id"] for r in out] == ["fhx-mi", "no-sob", "thyroid"]
+    assert [r["present"] for r in out] == [True, True, False]
+    text = note1.read_bytes().decode("utf-8")
+    a, b = out[1]["spans"][0]
+    assert text[a:b] == "SOB"
+    a, b = out[0]["spans"][0]
+    assert text[a:b] == "heart attcak"
+    many = _run("score-note", "--items", str(tmp_path / "items.json"), str(note1), str(note2))
+    lines = [json.loads(x) for x in many.stdout.splitlines()]
+    assert [x["note"] for x in lines] == [str(note1), str(note2)]
+    assert [r["present"] for r in lines[1]["items"]] == [False, False, False]
+
+
+def test_score_note_cli_rejects_bad_items(tmp_path: Path) -> None:
+    (tmp_path / "items.json").write_text('{"id": 1}', encoding="utf-8")
+    (tmp_path / "n.txt").write_text("x", encoding="utf-8")
+    r = _run("score-note", "--items", str(tmp_path / "items.json"), str(tmp_path / "n.txt"))
+    assert r.returncode == 2
+    assert "expected a JSON list" in r.stderr
