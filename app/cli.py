@@ -357,6 +357,32 @@ def cmd_score_note(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from app.core.attempt import Attempt
+    from app.core.cases import load_library
+    from app.core.feedback import build_feedback, render_text
+    from app.core.formats import get_format
+
+    try:
+        attempt = Attempt.load(Path(args.attempt))
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read the attempt {args.attempt}: {exc}", file=sys.stderr)
+        return 2
+    lib = load_library()
+    try:
+        case = lib.get(attempt.case_id)
+        fmt = get_format(attempt.format)
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    fb = build_feedback(case, attempt, fmt)
+    if args.json:
+        print(json.dumps(fb.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(render_text(fb))
+    return 0
+
+
 def cmd_practice(args: argparse.Namespace) -> int:
     from app.core.cases import load_library, load_shared_script
 
@@ -417,6 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--items", required=True, help='JSON list of {"id": ..., "text": ...}')
     sn.add_argument("notes", nargs="+", metavar="NOTE", help="plain-text note files (UTF-8)")
     sn.set_defaults(func=cmd_score_note)
+
+    fb = sub.add_parser("feedback", help="the full feedback of a saved attempt")
+    fb.add_argument("attempt", metavar="ATTEMPT.json")
+    fb.add_argument("--json", action="store_true", help="print JSON instead of text")
+    fb.set_defaults(func=cmd_feedback)
 
     pr = sub.add_parser("practice", help="a timed encounter and note in the terminal")
     pr.add_argument("case_id", nargs="?")

@@ -758,6 +758,11 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 
 # -- matching -----------------------------------------------------------------------------------
 
+PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
+PARTIAL_SHARE = 0.34  # the share of a long label's units a note may leave out
+WINDOW_PER_UNIT = 4  # how far apart, in words, a label's units may sit in the note
+WINDOW_SLACK = 6
+
 
 def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
     if unit.kind == "concept":
@@ -818,11 +823,14 @@ class NoteMatcher:
             else:
                 expanded.append((n, hits))
         required = expanded
-        if any(not hits for _, hits in required):
-            return []
         head_hits = next((hits for n, hits in required if n == alt.head), None)
         if head_hits is None:
             head_hits = required[0][1]
+        # a long label may leave out a word a rater would not ask for ("Occasional heartburn
+        # after large meals relieved by antacids" is in "heartburn after big meals, Tums helps")
+        allowed = int(len(required) * PARTIAL_SHARE) if len(required) >= PARTIAL_MIN_UNITS else 0
+        if sum(1 for _, hits in required if not hits) > allowed or not head_hits:
+            return []
         out: list[list[int]] = []
         used: set[int] = set()
         for h in head_hits:
@@ -830,20 +838,19 @@ class NoteMatcher:
             if t.negated != alt.negated or t.family != alt.family or h in used:
                 continue
             window = [h]
-            ok = True
+            missing = 0
             for _, hits in required:
                 if hits is head_hits:
                     continue
                 same = [i for i in hits if self.toks[i].sentence == t.sentence]
                 if not same:
-                    ok = False
-                    break
-                best = min(same, key=lambda i: abs(i - h))
-                window.append(best)
-            if not ok:
+                    missing += 1
+                    continue
+                window.append(min(same, key=lambda i: abs(i - h)))
+            if missing > allowed:
                 continue
             width = max(window) - min(window) + 1
-            if width > 4 * len(required) + 6:
+            if width > WINDOW_PER_UNIT * len(required) + WINDOW_SLACK:
                 continue
             lo, hi = min(window), max(max(window), self.toks[max(window)].concept_last)
             for _, hits in optional:

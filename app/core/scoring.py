@@ -1,0 +1,399 @@
+"""Scoring a learner's patient note against the case's note checklist.
+
+History and exam items are read by the note reader (app/core/notes.py) from the note's
+History and Physical Examination fields and from the supporting-finding rows; diagnoses and
+studies are matched to the case's accepted lists by name and synonym; supporting rows are
+checked against the case's evidence for each diagnosis, and a row that contradicts the case
+("no fever" when the patient has one) is marked. The seed's note-quality checklist is
+checked from the note's own words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from app.core.attempt import PatientNote
+from app.core.case_schema import Case, ChecklistItem
+from app.core.notes import Item, NoteMatcher, NoteReader, default_reader, parse_item
+
+# how much each part of the note counts towards the note score
+NOTE_WEIGHTS = {"history": 0.35, "exam": 0.20, "diagnoses": 0.30, "studies": 0.15}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    field: str  # "history", "physical_exam", "diagnosis 1 history", ...
+    spans: tuple[tuple[int, int], ...]
+    text: str  # the words of the note that showed it
+
+
+@dataclass(frozen=True)
+class ItemFound:
+    id: str
+    text: str
+    present: bool
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    text: str
+    supports: tuple[str, ...] = ()  # checklist items of this diagnosis the row states
+    other_items: tuple[str, ...] = ()  # true for the patient but not evidence for this dx
+    contradicts: tuple[str, ...] = ()  # the row says the opposite of the case
+
+
+@dataclass(frozen=True)
+class DiagnosisCheck:
+    position: int  # 1-based place in the learner's note
+    written: str
+    matched: str | None  # the case's diagnosis id
+    matched_name: str | None
+    expected_rank: int | None  # 1-based place in the case's list
+    in_order: bool
+    history_rows: tuple[RowCheck, ...]
+    exam_rows: tuple[RowCheck, ...]
+    supported: bool
+
+    @property
+    def support_count(self) -> int:
+        return sum(1 for r in (*self.history_rows, *self.exam_rows) if r.supports)
+
+
+@dataclass(frozen=True)
+class StudyCheck:
+    written: str
+    matched: str | None
+    matched_name: str | None
+    credited: bool  # appropriate and addresses a diagnosis the learner listed
+    addresses: tuple[str, ...] = ()
+    inappropriate: str | None = None  # why it is wrong for this patient
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    key: str
+    label: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class NoteScore:
+    history: list[ItemFound] = field(default_factory=list)
+    exam: list[ItemFound] = field(default_factory=list)
+    diagnoses: list[DiagnosisCheck] = field(default_factory=list)
+    missed_diagnoses: list[str] = field(default_factory=list)  # case dx names not written
+    studies: list[StudyCheck] = field(default_factory=list)
+    quality: list[QualityCheck] = field(default_factory=list)
+    parts: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+def _label_text(item: ChecklistItem) -> str:
+    return " OR ".join([item.text, *item.synonyms])
+
+
+def _fields(note: PatientNote, which: str) -> list[tuple[str, str]]:
+    """The note's own field and the supporting rows, as (field name, text)."""
+    out = (
+        [("history", note.history)]
+        if which == "history"
+        else [("physical_exam", note.physical_exam)]
+    )
+    for i, dx in enumerate(note.diagnoses, 1):
+        rows = dx.history if which == "history" else dx.exam
+        for j, row in enumerate(rows, 1):
+            out.append((f"diagnosis {i} {which} row {j}", row))
+    return out
+
+
+def _find(
+    item: Item, texts: list[tuple[str, str]], rd: NoteReader, cache: dict[str, NoteMatcher]
+) -> ItemFound:
+    evidence: list[Evidence] = []
+    for name, text in texts:
+        if not text.strip():
+            continue
+        m = cache.get(text)
+        if m is None:
+            m = cache[text] = NoteMatcher(text, rd)
+        r = m.match(item)
+        if r.present:
+            evidence.append(Evidence(name, r.spans, " … ".join(text[a:b] for a, b in r.spans)))
+    return ItemFound(item.id, item.text, bool(evidence), tuple(evidence))
+
+
+def _flipped(item: Item) -> Item:
+    """Only what the item is about, with its polarity reversed: "No fever" -> "Fever".
+
+    A row contradicts the case when it says the opposite of an item's main fact, even in
+    fewer words ("no smoking history" against "Smokes 1 pack per day for 36 years").
+    """
+    alts = tuple(
+        replace(a, units=(a.units[a.head],), head=0, negated=not a.negated)
+        for a in item.alternatives
+        if a.units[a.head].kind in ("concept", "stem")
+    )
+    return Item(item.id, item.text, alts)
+
+
+def _name_items(reader: NoteReader, pairs: list[tuple[str, str, list[str]]]) -> list[Item]:
+    return [parse_item(reader, i, " OR ".join([n, *syn])) for i, n, syn in pairs]
+
+
+def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) -> NoteScore:
+    ck = case.checklists.note
+    labels = [_label_text(i) for i in (*ck.history, *ck.exam)]
+    names = [d.name for d in ck.diagnoses] + [s for d in ck.diagnoses for s in d.synonyms]
+    names += [t.name for t in ck.tests] + [s for t in ck.tests for s in t.synonyms]
+    names += [t.name for t in ck.inappropriate_tests]
+    names += [s for t in ck.inappropriate_tests for s in t.synonyms]
+    rd = (reader or default_reader()).with_items([*labels, *names])
+    cache: dict[str, NoteMatcher] = {}
+    out = NoteScore()
+
+    hist_items = [parse_item(rd, i.id, _label_text(i)) for i in ck.history]
+    exam_items = [parse_item(rd, i.id, _label_text(i)) for i in ck.exam]
+    out.history = [_find(it, _fields(note, "history"), rd, cache) for it in hist_items]
+    out.exam = [_find(it, _fields(note, "exam"), rd, cache) for it in exam_items]
+
+    # diagnoses: match each written diagnosis to the first accepted one it names
+    dx_items = _name_items(rd, [(d.id, d.name, list(d.synonyms)) for d in ck.diagnoses])
+    by_id = {d.id: d for d in ck.diagnoses}
+    rank = {d.id: n for n, d in enumerate(ck.diagnoses, 1)}
+    used: set[str] = set()
+    last_rank = 0
+    for pos, entry in enumerate(note.diagnoses, 1):
+        written = entry.diagnosis.strip()
+        if not written:
+            continue
+        m = NoteMatcher(written, rd)
+        matched = next(
+            (it.id for it in dx_items if it.id not in used and m.match(it).present), None
+        )
+        if matched:
+            used.add(matched)
+        dx = by_id.get(matched) if matched else None
+        hist_rows = tuple(
+            _check_row(rd, row, hist_items, dx.history_support if dx else [])
+            for row in entry.history
+        )
+        exam_rows = tuple(
+            _check_row(rd, row, exam_items, dx.exam_support if dx else []) for row in entry.exam
+        )
+        r = rank.get(matched) if matched else None
+        in_order = r is not None and r > last_rank
+        if r is not None:
+            last_rank = max(last_rank, r)
+        supported = any(row.supports for row in (*hist_rows, *exam_rows))
+        out.diagnoses.append(
+            DiagnosisCheck(
+                pos,
+                written,
+                matched,
+                dx.name if dx else None,
+                r,
+                in_order,
+                hist_rows,
+                exam_rows,
+                supported,
+            )
+        )
+    out.missed_diagnoses = [d.name for d in ck.diagnoses if d.id not in used]
+
+    # studies
+    test_items = _name_items(rd, [(t.id, t.name, list(t.synonyms)) for t in ck.tests])
+    bad_items = _name_items(
+        rd, [(f"bad{n}", t.name, list(t.synonyms)) for n, t in enumerate(ck.inappropriate_tests)]
+    )
+    tests_by_id = {t.id: t for t in ck.tests}
+    listed = {d.matched for d in out.diagnoses if d.matched}
+    for row in note.studies:
+        if not row.strip():
+            continue
+        m = NoteMatcher(row, rd)
+        bad = next((n for n, it in enumerate(bad_items) if m.match(it).present), None)
+        hit = next((it.id for it in test_items if m.match(it).present), None)
+        if bad is not None and hit is None:
+            why = ck.inappropriate_tests[bad].why
+            out.studies.append(
+                StudyCheck(row, None, ck.inappropriate_tests[bad].name, False, (), why)
+            )
+            continue
+        if hit is None:
+            out.studies.append(StudyCheck(row, None, None, False))
+            continue
+        t = tests_by_id[hit]
+        addresses = tuple(a for a in t.addresses if a in listed)
+        out.studies.append(StudyCheck(row, hit, t.name, bool(addresses), addresses))
+
+    out.quality = _quality(note, out, rd)
+    out.parts = _parts(out, len(ck.diagnoses), len(ck.tests))
+    out.score = round(sum(NOTE_WEIGHTS[k] * v for k, v in out.parts.items()), 4)
+    return out
+
+
+def _check_row(rd: NoteReader, row: str, items: list[Item], support: list[str]) -> RowCheck:
+    if not row.strip():
+        return RowCheck(row)
+    m = NoteMatcher(row, rd)
+    found = [it.id for it in items if m.match(it).present]
+    contra = [it.id for it in items if it.id not in found and m.match(_flipped(it)).present]
+    return RowCheck(
+        row,
+        tuple(i for i in found if i in support),
+        tuple(i for i in found if i not in support),
+        tuple(contra),
+    )
+
+
+def _parts(s: NoteScore, n_dx: int, n_tests: int) -> dict[str, float]:
+    hist = sum(i.present for i in s.history) / len(s.history) if s.history else 1.0
+    exam = sum(i.present for i in s.exam) / len(s.exam) if s.exam else 1.0
+    # each of the top three accepted diagnoses written, in order and with support
+    want = min(3, n_dx)
+    dx_points = 0.0
+    for d in s.diagnoses:
+        if d.matched is None or d.expected_rank is None or d.expected_rank > max(want, 3):
+            continue
+        dx_points += 0.5 + (0.25 if d.in_order else 0.0) + (0.25 if d.supported else 0.0)
+    dx = min(1.0, dx_points / want) if want else 1.0
+    credited = sum(1 for t in s.studies if t.credited)
+    harmful = sum(1 for t in s.studies if t.inappropriate)
+    target = min(4, n_tests)
+    studies = max(0.0, min(1.0, credited / target) - 0.25 * harmful) if target else 1.0
+    return {
+        "history": round(hist, 4),
+        "exam": round(exam, 4),
+        "diagnoses": round(dx, 4),
+        "studies": round(studies, 4),
+    }
+
+
+_ONSET_WORDS = frozenset({"start", "began", "begin", "onset", "sinc", "ago", "sudden", "gradual"})
+_MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
+_MODIFIER_STEMS = frozenset(
+    {
+        "exert",
+        "rest",
+        "meal",
+        "eat",
+        "movement",
+        "move",
+        "posit",
+        "relief",
+        "reliev",
+        "worsen",
+        "aggrav",
+        "better",
+        "worse",
+        "improv",
+        "help",
+    }
+)
+_EXAM_SYSTEMS = {
+    "cardiovascular": ("cv", "heart", "cardiac", "cardiovascular", "rrr", "s1", "murmur"),
+    "lungs": ("lung", "lungs", "chest", "resp", "ctab", "pulm", "breath"),
+    "abdomen": ("abd", "abdomen", "abdominal", "bs", "bowel"),
+    "neuro": ("neuro", "cn", "reflex", "reflexes", "strength", "sensation", "gait", "romberg"),
+    "heent": (
+        "heent",
+        "head",
+        "eyes",
+        "ears",
+        "nose",
+        "throat",
+        "pupils",
+        "perrla",
+        "fundoscopy",
+        "tm",
+    ),
+    "neck": ("neck", "jvd", "jvp", "thyroid", "lymph", "lad", "carotid", "carotids"),
+    "extremities": ("ext", "extremities", "edema", "pulses", "calf", "calves"),
+    "skin": ("skin", "rash"),
+    "msk": ("msk", "spine", "joint", "rom", "tenderness"),
+    "gu": ("pelvic", "gu", "cva", "genital"),
+}
+
+
+def _quality(note: PatientNote, s: NoteScore, rd: NoteReader) -> list[QualityCheck]:
+    hist = NoteMatcher(note.history, rd).toks if note.history.strip() else []
+    words = [t for t in hist if not t.mark]
+    stems = {t.stem for t in words}
+    has_duration = any(t.duration is not None for t in words)
+    has_onset = (
+        bool(stems & {"start", "began", "begin", "onset", "sinc", "ago", "sudden", "gradual"})
+        or has_duration
+    )
+    has_location = any(
+        t.concept and rd.lexicon.concepts[t.concept].kind == "body_part" for t in words
+    ) or any(t.concept and "pain" in t.concept for t in words)
+    has_modifier = bool(stems & _MODIFIER_STEMS) or any(
+        t.concept in _MODIFIER_CONCEPTS for t in words
+    )
+    hpi_parts = {
+        "onset": has_onset,
+        "location": has_location,
+        "duration": has_duration,
+        "modifiers": has_modifier,
+    }
+    missing_hpi = [k for k, v in hpi_parts.items() if not v]
+    negatives = sorted(
+        {
+            t.concept
+            for t in words
+            if t.negated
+            and t.concept
+            and rd.lexicon.concepts[t.concept].kind in ("symptom", "finding")
+        }
+    )
+    exam_text = note.physical_exam.lower()
+    exam_toks = (
+        [t for t in NoteMatcher(note.physical_exam, rd).toks if not t.mark]
+        if note.physical_exam.strip()
+        else []
+    )
+    exam_words = {t.word for t in exam_toks} | set(exam_text.replace(":", " ").split())
+    vitals = any(
+        w in exam_text for w in ("bp", "hr ", "rr ", "vs", "vital", "temp", "spo2", "pulse")
+    ) or any(t.word in ("blood", "heart", "respiratory") for t in exam_toks)
+    systems = sorted(k for k, ws in _EXAM_SYSTEMS.items() if exam_words & set(ws))
+    dx_written = [d for d in note.diagnoses if d.diagnosis.strip()]
+    justified = [d for d in dx_written if any(r.strip() for r in (*d.history, *d.exam))]
+    studies = [r for r in note.studies if r.strip()]
+    linked = [t for t in s.studies if t.credited]
+    return [
+        QualityCheck(
+            "hpi",
+            "HPI with onset, location, duration and modifiers",
+            not missing_hpi,
+            "all four there" if not missing_hpi else "missing: " + ", ".join(missing_hpi),
+        ),
+        QualityCheck(
+            "ros",
+            "A review of 3–5 relevant systems (pertinent negatives)",
+            len(negatives) >= 3,
+            f"{len(negatives)} pertinent negatives"
+            + (f": {', '.join(n.replace('_', ' ') for n in negatives[:8])}" if negatives else ""),
+        ),
+        QualityCheck(
+            "exam",
+            "Physical exam with vital signs and the focused systems",
+            vitals and len(systems) >= 2,
+            ("vital signs, " if vitals else "no vital signs, ")
+            + (", ".join(systems) or "no systems"),
+        ),
+        QualityCheck(
+            "diagnoses",
+            "3 diagnoses, each with its justification",
+            len(dx_written) == 3 and len(justified) == 3,
+            f"{len(dx_written)} written, {len(justified)} with supporting findings",
+        ),
+        QualityCheck(
+            "studies",
+            "4–7 tests linked to the differential",
+            4 <= len(studies) <= 7 and len(linked) >= min(4, len(studies)),
+            f"{len(studies)} written, {len(linked)} linked to a diagnosis you listed",
+        ),
+    ]
