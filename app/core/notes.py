@@ -37,7 +37,7 @@ from app.core.text import (
 # structure in a note: sentence ends, list separators, +/- polarity, colons and brackets
 _RAW = re.compile(
     r"(?P<word>\d+\.\d+|[^\W_]+(?:['\u2019/][^\W_]+)*/?)"
-    r"|(?P<mark>\(\s*[+-]\s*\)|[.;:,!?()\n+\-=])",
+    r"|(?P<mark>\(\s*[+-]\s*\)|[.;:,!?()\n+\-=<>])",
     re.UNICODE,
 )
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
@@ -74,6 +74,17 @@ NUMBER_WORDS = {
     "eighty": 80,
     "ninety": 90,
 }
+SEX_WORDS = {
+    "man": "male",
+    "men": "male",
+    "boy": "male",
+    "gentleman": "male",
+    "guy": "male",
+    "woman": "female",
+    "women": "female",
+    "girl": "female",
+    "lady": "female",
+}
 # how many of a unit "a few months" means, as a (low, high) range
 VAGUE_QUANTITIES = {
     "a": (1.0, 1.0),
@@ -87,6 +98,11 @@ VAGUE_QUANTITIES = {
 }
 # unit words (after abbreviation expansion) and their length in days
 UNITS = {
+    "second": 1 / 86400,
+    "seconds": 1 / 86400,
+    "sec": 1 / 86400,
+    "secs": 1 / 86400,
+    "s": 1 / 86400,
     "minute": 1 / 1440,
     "min": 1 / 1440,
     "mins": 1 / 1440,
@@ -119,7 +135,9 @@ UNITS = {
     "yrs": 365.0,
     "y": 365.0,
 }
+_PLURAL_UNITS = frozenset({"seconds", "secs", "minutes", "mins", "hours", "hrs", "days", "weeks"})
 _UNIT_NAMES = {
+    1 / 86400: "second",
     1 / 1440: "minute",
     1 / 24: "hour",
     1.0: "day",
@@ -196,6 +214,7 @@ NEG_END = frozenset(
 # pseudo-negations: "no change", "not sure" deny nothing
 _NEG_PSEUDO = frozenset({"change", "changes", "sure", "certain", "only", "improve", "improved"})
 _SENTENCE_END = frozenset({".", ";", "\n", "!", "?"})
+_CLAUSE_END = frozenset({".", ";", "\n", "!", "?", ",", ")"})
 _PATIENT = frozenset({"patient", "pt", "he", "she", "himself", "herself", "i", "self"})
 # words that say what kind of fact, not the fact itself: an item may leave them out of a note
 GENERIC = frozenset(
@@ -250,6 +269,30 @@ GENERIC = frozenset(
         "personal",
         "noted",
         "denies",
+        # how a fact is linked to another, not the fact: "triggered by turning the head"
+        "last",
+        "lasts",
+        "lasting",
+        "happen",
+        "happens",
+        "occur",
+        "occurs",
+        "severity",
+        "rated",
+        "rating",
+        "quality",
+        "character",
+        "location",
+        "triggered",
+        "trigger",
+        "triggers",
+        "caused",
+        "provoked",
+        "precipitated",
+        "brought",
+        "associated",
+        "related",
+        "due",
     }
 )
 HEADERS = {
@@ -304,6 +347,7 @@ class Token:
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
+    frequency: tuple[float, float] | None = None  # times per day, on the unit word
     mark: bool = False  # punctuation, kept for structure only
 
 
@@ -311,12 +355,13 @@ class Token:
 class Unit:
     """One thing an item needs: a concept, a stem, a number or a duration."""
 
-    kind: str  # "concept" | "stem" | "number" | "duration"
+    kind: str  # "concept" | "stem" | "number" | "duration" | "frequency"
     value: str = ""
     number: float = 0.0
     span: tuple[float, float] = (0.0, 0.0)
     fallback: tuple[str, ...] = ()  # an item concept's own stems, for notes that split it
     relation: bool = False
+    generic: bool = False  # says what kind of fact ("history of", "triggered by"), not the fact
 
 
 @dataclass(frozen=True)
@@ -371,6 +416,11 @@ class NoteReader:
             stem(w): c.key for c in self.lexicon.concepts.values() for w in c.negated_by
         }
 
+    def is_generic_concept(self, key: str) -> bool:
+        """A general-English word group ("previous", "trigger") that names no clinical fact."""
+        c = self.lexicon.concepts[key]
+        return any(stem(t) in _GENERIC_STEMS for t in c.terms if " " not in t)
+
     def with_items(self, texts: Iterable[str]) -> NoteReader:
         """A reader whose speller also knows the items' own words ("adderall")."""
         extra = {w for t in texts for w in raw_tokens(t)}
@@ -389,6 +439,7 @@ class NoteReader:
                 out.append(Token(mark, mark, m.start(), m.end(), mark=True))
                 continue
             self._word_tokens(m.group("word"), m.start(), out)
+        _soften_line_breaks(out, text)
         self._numbers_and_durations(out)
         self._sentences(out)
         self._concepts(out)
@@ -437,7 +488,8 @@ class NoteReader:
             return out
         if tok.isdigit() or tok in NUMBER_WORDS:
             return [tok]
-        return [self.speller.correct(tok)]
+        word = self.speller.correct(tok)
+        return [SEX_WORDS.get(word, word)]
 
     @staticmethod
     def _stem(word: str) -> str:
@@ -451,40 +503,77 @@ class NoteReader:
                 t.number = float(t.word)
             elif t.word in NUMBER_WORDS:
                 t.number = float(NUMBER_WORDS[t.word])
-        words = [t for t in toks if not (t.mark and t.word not in ("-",))]
+        # "sixty-two", "sixty two": the tens take the units, which then stand aside
+        for i, t in enumerate(toks):
+            if t.number is None or t.number < 20 or t.number % 10 or t.word.isdigit():
+                continue
+            j = i + 1
+            if j < len(toks) and toks[j].word == "-" and toks[j].start == t.end:
+                j += 1
+            if (
+                j < len(toks)
+                and toks[j].word in NUMBER_WORDS
+                and 0 < NUMBER_WORDS[toks[j].word] < 10
+            ):
+                t.number += NUMBER_WORDS[toks[j].word]
+                toks[j].number = None
+                toks[j].quantity = True
+        words = [t for t in toks if not (t.mark and t.word not in ("-", "<", ">"))]
         for i, t in enumerate(words):
+            every = _EVERY.get(t.word)
+            if every is not None and not t.mark:  # "daily", "3x weekly", "several times daily"
+                k = i - 1
+                n_lo = n_hi = 1.0
+                first = i
+                if k >= 0 and words[k].word in _TIMES:
+                    n_lo = n_hi = _TIMES[words[k].word]
+                    first = k
+                elif k >= 0 and words[k].word in _COUNTED:
+                    got = _quantity_before(words, k - 1)
+                    if got is not None:
+                        n_lo, n_hi, first = got
+                t.frequency = (n_lo / every, n_hi / every)
+                for k in range(first, i):
+                    words[k].quantity = True
+                continue
             days = UNITS.get(t.word)
             if days is None or t.mark:
                 continue
-            lo = hi = None
-            j = i - 1
-            if j >= 0 and words[j].number is not None:
-                hi = lo = words[j].number
-                # "3-4 mo", "3 to 4 months"
-                if (
-                    j >= 2
-                    and words[j - 1].word in ("-", "to", "or")
-                    and words[j - 2].number is not None
-                ):
-                    lo = words[j - 2].number
-            elif j >= 0 and words[j].word in VAGUE_QUANTITIES:
-                lo, hi = VAGUE_QUANTITIES[words[j].word]
-                if words[j].word == "few" and j >= 1 and words[j - 1].word == "a":
-                    lo, hi = 2.0, 5.0
-            elif (
-                t.word in ("day", "week", "month", "year")
-                and j >= 0
-                and words[j].word in ("past", "last", "this")
-            ):
-                lo = hi = 1.0
-            if lo is None or hi is None:
+            freq = _frequency_before(words, i)
+            if freq is not None:
+                lo, hi, first = freq
+                t.frequency = (lo / days, hi / days)  # times per day
+                t.word = _UNIT_NAMES[days]
+                t.stem = stem(t.word)
+                for k in range(first, i):
+                    words[k].quantity = True
                 continue
+            got = _quantity_before(words, i - 1)
+            if got is None:
+                if t.word in _PLURAL_UNITS:  # "lasts seconds", "for weeks"
+                    got = (2.0, 50.0, i)
+                elif (
+                    t.word in ("day", "week", "month", "year")
+                    and i >= 1
+                    and words[i - 1].word in ("past", "last", "this")
+                ):
+                    got = (1.0, 1.0, i - 1)
+                else:
+                    continue
+            lo, hi, first = got
+            # "less than a minute", "<1 min", "over 2 weeks"
+            k = first - 1
+            if k >= 0 and words[k].word in ("<", "under", "within", ">", "over"):
+                lo, hi = (0.0, hi) if words[k].word in ("<", "under", "within") else (lo, hi * 100)
+                first = k
+            elif k >= 1 and words[k].word == "than" and words[k - 1].word in ("less", "more"):
+                lo, hi = (0.0, hi) if words[k - 1].word == "less" else (lo, hi * 100)
+                first = k - 1
             t.duration = (min(lo, hi) * days, max(lo, hi) * days)
             t.word = _UNIT_NAMES[days]
-            for k in range(max(0, j - 2), i):
-                if words[k].number is not None or words[k].word in VAGUE_QUANTITIES:
-                    words[k].quantity = True
             t.stem = stem(t.word)
+            for k in range(first, i):
+                words[k].quantity = True
 
     @staticmethod
     def _sentences(toks: list[Token]) -> None:
@@ -502,6 +591,7 @@ class NoteReader:
         for i in idx:
             by_sentence.setdefault(toks[i].sentence, []).append(i)
         for positions in by_sentence.values():
+            positions = [i for i in positions if not toks[i].quantity]
             stems = self.lexicon.canonical([toks[i].stem for i in positions])
             words = [toks[i].word for i in positions]
             for k, i in enumerate(positions):
@@ -533,8 +623,11 @@ class NoteReader:
                     prev = toks[i - 1] if i > 0 else None
                     is_range = prev is not None and prev.number is not None and t.word == "-"
                     attached = toks[i + 1].start == t.end or t.word == "(-)"
-                    if not is_range and (attached or prev is None or prev.mark):
-                        _deny_forward(toks, i + 1, single=t.word == "-" and not attached)
+                    # "rust-colored", "pk-yr": a hyphen inside a word denies nothing
+                    glued = prev is not None and not prev.mark and prev.end == t.start
+                    # "- vertigo 1 wk" at the start of a line is a bullet, not a denial
+                    if not is_range and not glued and attached:
+                        _deny_forward(toks, i + 1, single=False)
                 # "fever: neg", "fever (-)"
                 if t.word == "(-)" and (i + 1 >= n or toks[i + 1].mark):
                     _deny_backward(toks, i)
@@ -548,7 +641,7 @@ class NoteReader:
             if matched is not None:
                 nxt = i + len(matched)
                 nxt_word = words[nxt] if nxt < n else ""
-                post_ok = (i + 1 >= n or toks[i + 1].mark) and i > 0
+                post_ok = i > 0 and (i + 1 >= n or toks[i + 1].word in _CLAUSE_END)
                 if t.word in NEG_POST and post_ok and _content_before(toks, i):
                     _deny_backward(toks, i)
                 elif nxt_word in _NEG_PSEUDO:
@@ -559,7 +652,8 @@ class NoteReader:
                     _deny_forward(toks, nxt, single=False)
                 i = nxt
                 continue
-            if t.word in NEG_POST and (i + 1 >= n or toks[i + 1].mark) and _content_before(toks, i):
+            at_end = i + 1 >= n or toks[i + 1].word in _CLAUSE_END
+            if t.word in NEG_POST and at_end and _content_before(toks, i):
                 _deny_backward(toks, i)
             i += 1
 
@@ -604,6 +698,74 @@ def _line_ends_after(toks: list[Token], i: int) -> bool:
 
 def _blank_line_after(toks: list[Token], i: int) -> bool:
     return i + 1 < len(toks) and toks[i + 1].word == "\n"
+
+
+_PER = frozenset({"a", "an", "per", "every", "each", "x", "/", "times", "time"})
+_COUNTED = frozenset(
+    {"times", "time", "x", "episodes", "episode", "attacks", "attack", "spells", "spell", "bouts"}
+)
+_TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
+_EVERY = {"daily": 1.0, "nightly": 1.0, "weekly": 7.0, "monthly": 30.0, "yearly": 365.0}
+
+
+def _quantity_before(words: list[Token], j: int) -> tuple[float, float, int] | None:
+    """The amount that ends at words[j]: (low, high, index of its first word)."""
+    if j < 0:
+        return None
+    w = words[j]
+    if w.number is not None:
+        lo = hi = w.number
+        first = j
+        # "3-4 mo", "3 to 4 months"
+        if j >= 2 and words[j - 1].word in ("-", "to", "or") and words[j - 2].number is not None:
+            lo, first = words[j - 2].number, j - 2
+        return lo, hi, first
+    if w.word in VAGUE_QUANTITIES:
+        lo, hi = VAGUE_QUANTITIES[w.word]
+        first = j
+        if w.word == "few" and j >= 1 and words[j - 1].word == "a":
+            lo, hi, first = 2.0, 5.0, j - 1
+        elif w.word in ("a", "an") and j >= 1 and words[j - 1].word == "half":
+            lo, hi, first = 0.5, 0.5, j - 1
+        return lo, hi, first
+    return None
+
+
+def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int] | None:
+    """ "4-5 times a day", "3-4 episodes/day", "5-6x/day", "twice a week", "several x daily"."""
+    j = i - 1
+    if j < 0 or (words[j].word not in _PER and words[j].word not in _COUNTED):
+        return None
+    if words[j].word in _COUNTED:
+        k = j
+    else:
+        k = j - 1
+        if k < 0 or words[k].word not in _COUNTED and words[k].word not in _TIMES:
+            return (1.0, 1.0, j) if words[j].word in ("every", "each", "per") else None
+    if words[k].word in _TIMES:
+        n = _TIMES[words[k].word]
+        return n, n, k
+    if words[k].word not in _COUNTED and words[j].word in ("every", "each", "per"):
+        return 1.0, 1.0, j  # "every day"
+    got = _quantity_before(words, k - 1) if words[k].word in _COUNTED else None
+    if got is None:
+        if words[k].word in _COUNTED and k - 1 >= 0 and words[k - 1].word in _TIMES:
+            n = _TIMES[words[k - 1].word]
+            return n, n, k - 1
+        return None
+    return got
+
+
+def _soften_line_breaks(toks: list[Token], text: str) -> None:
+    """A line wrapped inside a sentence ("No palpitations, dizziness,\nsyncope") goes on."""
+    for i, t in enumerate(toks):
+        if t.word != "\n" or i == 0 or i + 1 >= len(toks):
+            continue
+        prev, nxt = toks[i - 1], toks[i + 1]
+        if prev.word in (",", "/", "-", "and", "or", "with", "w/", "of") or (
+            not prev.mark and not nxt.mark and text[nxt.start : nxt.start + 1].islower()
+        ):
+            t.word = t.stem = " "
 
 
 def _content_before(toks: list[Token], i: int) -> bool:
@@ -688,9 +850,18 @@ def split_alternatives(text: str) -> list[str]:
     return [a.strip() for a in _OR.split(text) if a.strip()]
 
 
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
+
+
 def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
     alts: list[Alternative] = []
+    texts: list[str] = []
     for alt in split_alternatives(text):
+        # "Tachycardia (HR 102)": the words in brackets say the same thing another way
+        inner = [m.group(1) for m in _PAREN.finditer(alt)]
+        texts.append(_PAREN.sub("", alt).strip() if inner else alt)
+        texts.extend(i for i in inner if i.strip())
+    for alt in dict.fromkeys(t for t in texts if t):
         parsed = _parse_alternative(reader, alt)
         if parsed is not None:
             alts.append(parsed)
@@ -706,6 +877,9 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     k = 0
     while k < len(words):
         t = words[k]
+        if t.quantity:
+            k += 1
+            continue
         if t.concept is not None:
             end = k
             stems = []
@@ -713,11 +887,25 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
                 if words[end].word not in STOPWORDS:
                     stems.append(words[end].stem)
                 end += 1
-            units.append(Unit("concept", t.concept, fallback=tuple(stems), relation=t.relation))
+            generic = t.concept.startswith("w.") and reader.is_generic_concept(t.concept)
+            units.append(
+                Unit(
+                    "concept",
+                    t.concept,
+                    fallback=tuple(stems),
+                    relation=t.relation,
+                    generic=generic,
+                )
+            )
             flags.append((t.negated, t.family))
             k = end
             continue
         if t.quantity:
+            k += 1
+            continue
+        if t.frequency is not None:
+            units.append(Unit("frequency", t.word, span=t.frequency))
+            flags.append((t.negated, t.family))
             k += 1
             continue
         if t.duration is not None:
@@ -729,7 +917,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
             units.append(Unit("number", t.word, number=t.number))
             flags.append((t.negated, t.family))
         elif _is_content(t.word):
-            units.append(Unit("stem", t.stem))
+            units.append(Unit("stem", t.stem, generic=t.stem in _GENERIC_STEMS))
             flags.append((t.negated, t.family))
         k += 1
         i += 1
@@ -738,7 +926,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     # what the item is about: the first unit that is neither a relative nor a generic word
     head = 0
     for n, u in enumerate(units):
-        if not u.relation and not (u.kind == "stem" and u.value in _GENERIC_STEMS):
+        if not u.relation and not u.generic:
             head = n
             break
     negated, family = flags[head]
@@ -773,11 +961,12 @@ def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
         return [i for i, t in enumerate(toks) if t.number == unit.number]
     lo, hi = unit.span
     tol_lo, tol_hi = lo * 0.85, hi * 1.15
-    return [
-        i
-        for i, t in enumerate(toks)
-        if t.duration is not None and t.duration[0] <= tol_hi and t.duration[1] >= tol_lo
-    ]
+    out: list[int] = []
+    for i, t in enumerate(toks):
+        have = t.frequency if unit.kind == "frequency" else t.duration
+        if have is not None and have[0] <= tol_hi and have[1] >= tol_lo:
+            out.append(i)
+    return out
 
 
 @dataclass
@@ -808,8 +997,7 @@ class NoteMatcher:
             if not hits and u.kind == "concept" and len(u.fallback) >= 2:
                 hits = []  # resolved below from the concept's own words
             generic = n != alt.head and (
-                (u.kind == "stem" and u.value in _GENERIC_STEMS)
-                or (u.kind == "concept" and u.value == "family")  # the context says it
+                u.generic or (u.kind == "concept" and u.value == "family")  # the context says it
             )
             (optional if generic else required).append((n, hits))
         # a concept the note spells out in other order ("pressure in the chest")
