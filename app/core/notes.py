@@ -19,6 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+import yaml
+
+from app.core.resources import data_dir
 from app.core.text import (
     CONTRACTIONS,
     STOPWORDS,
@@ -26,7 +29,6 @@ from app.core.text import (
     Speller,
     expand_contractions,
     fold,
-    load_lexicon,
     raw_tokens,
     stem,
 )
@@ -215,6 +217,8 @@ NEG_END = frozenset(
 _NEG_PSEUDO = frozenset({"change", "changes", "sure", "certain", "only", "improve", "improved"})
 _SENTENCE_END = frozenset({".", ";", "\n", "!", "?"})
 _CLAUSE_END = frozenset({".", ";", "\n", "!", "?", ",", ")"})
+# a partner's or friend's habits are not family history ("sex w/ 1 male partner")
+_NOT_KIN = frozenset({"spouse"})
 _PATIENT = frozenset({"patient", "pt", "he", "she", "himself", "herself", "i", "self"})
 # words that say what kind of fact, not the fact itself: an item may leave them out of a note
 GENERIC = frozenset(
@@ -269,6 +273,13 @@ GENERIC = frozenset(
         "personal",
         "noted",
         "denies",
+        "disease",
+        "diseases",
+        "disorder",
+        "disorders",
+        "condition",
+        "conditions",
+        "dz",
         # how a fact is linked to another, not the fact: "triggered by turning the head"
         "last",
         "lasts",
@@ -391,6 +402,73 @@ class ItemResult:
         return {"id": self.id, "present": self.present, "spans": [list(s) for s in self.spans]}
 
 
+# The thesaurus groups words the SP hears as one question ("constant" and "intermittent"
+# both ask about timing); in a note they are opposite facts, so the reader leaves out the
+# groups that join a fact with its opposite or only serve conversation.
+_DIALOGUE_ONLY_GROUPS = frozenset(
+    {
+        "visit",
+        "describe",
+        "severity",
+        "frequency",
+        "duration",
+        "constant",
+        "progress",
+        "treatment",
+        "concern",
+        "question_invite",
+        "anything_else",
+        "tell_more",
+        "name",
+        "age",
+        "hello",
+        "how_are_you",
+        "recent",
+        "location",
+        "impact",
+    }
+)
+# note shorthand the dialogue lexicon does not carry
+NOTE_ABBREVIATIONS = {
+    "palps": "palpitations",
+    "palp": "palpitations",
+    "lbp": "low back pain",
+    "b/b": "bowel and bladder",
+    "irreg": "irregular",
+    "freq": "frequent",
+    "intermitt": "intermittent",
+    "nml": "normal",
+    "hx": "history",
+    "fam": "family",
+    "wt": "weight",
+    "approx": "approximately",
+    "sig": "significant",
+    "occ": "occasional",
+    "occ.": "occasional",
+    "w/e": "weekend",
+    "wknd": "weekend",
+    "wkend": "weekend",
+    "gf": "girlfriend",
+    "bf": "boyfriend",
+    "hs": "high school",
+    "abx": "antibiotics",
+    "sxs": "symptoms",
+    "pts": "patient",
+}
+
+
+@cache
+def load_note_lexicon() -> Lexicon:
+    with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    with (data_dir() / "thesaurus.yaml").open(encoding="utf-8") as fh:
+        groups = (yaml.safe_load(fh) or {}).get("groups") or {}
+    data = dict(data)
+    data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
+    kept = {k: v for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
+    return Lexicon.from_data(data, kept)
+
+
 # -- the reader ---------------------------------------------------------------------------------
 
 
@@ -398,7 +476,7 @@ class ItemResult:
 class NoteReader:
     """Reads notes and checklist items with one lexicon and speller."""
 
-    lexicon: Lexicon = field(default_factory=load_lexicon)
+    lexicon: Lexicon = field(default_factory=lambda: load_note_lexicon())
     extra_vocabulary: Iterable[str] = ()
 
     def __post_init__(self) -> None:
@@ -607,7 +685,11 @@ class NoteReader:
                     toks[i].concept_last = i
                     toks[i].negated = True
                 c = toks[i].concept
-                if c is not None and self.lexicon.concepts[c].kind == "relation":
+                if (
+                    c is not None
+                    and self.lexicon.concepts[c].kind == "relation"
+                    and c not in _NOT_KIN
+                ):
                     toks[i].relation = True
 
     @staticmethod
@@ -740,7 +822,7 @@ def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int] | 
         k = j
     else:
         k = j - 1
-        if k < 0 or words[k].word not in _COUNTED and words[k].word not in _TIMES:
+        if k < 0 or (words[k].word not in _COUNTED and words[k].word not in _TIMES):
             return (1.0, 1.0, j) if words[j].word in ("every", "each", "per") else None
     if words[k].word in _TIMES:
         n = _TIMES[words[k].word]
@@ -935,8 +1017,31 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     return Alternative(text, tuple(units), head, negated, family)
 
 
+_CONNECTIVES = frozenset(
+    {
+        "during",
+        "while",
+        "after",
+        "before",
+        "since",
+        "from",
+        "into",
+        "onto",
+        "about",
+        "around",
+        "via",
+        "per",
+        "upon",
+        "throughout",
+        "than",
+    }
+)
+
+
 def _is_content(word: str) -> bool:
     if word in ("no", "not", "non", "denies", "negative", "without", "family"):
+        return False
+    if word in _CONNECTIVES:
         return False
     return word not in STOPWORDS or word in ("right", "left")
 
@@ -946,6 +1051,7 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 
 # -- matching -----------------------------------------------------------------------------------
 
+_ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
 PARTIAL_SHARE = 0.34  # the share of a long label's units a note may leave out
 WINDOW_PER_UNIT = 4  # how far apart, in words, a label's units may sit in the note
@@ -956,7 +1062,13 @@ def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
     if unit.kind == "concept":
         return [i for i, t in enumerate(toks) if t.concept == unit.value and t.concept_last >= i]
     if unit.kind == "stem":
-        return [i for i, t in enumerate(toks) if not t.mark and t.stem == unit.value]
+        st = unit.value
+        return [
+            i
+            for i, t in enumerate(toks)
+            if not t.mark
+            and (t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word))
+        ]
     if unit.kind == "number":
         return [i for i, t in enumerate(toks) if t.number == unit.number]
     lo, hi = unit.span
@@ -1004,10 +1116,10 @@ class NoteMatcher:
         expanded: list[tuple[int, list[int]]] = []
         for n, hits in required:
             u = alt.units[n]
-            if not hits and u.kind == "concept" and len(u.fallback) >= 2:
-                for k, st in enumerate(u.fallback):
-                    sub = [i for i, t in enumerate(self.toks) if not t.mark and t.stem == st]
-                    expanded.append((n if k == 0 else -1 - len(expanded), sub))
+            stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
+            if not hits and u.kind == "concept" and stems:
+                for k, st in enumerate(stems):
+                    expanded.append((n if k == 0 else -1 - len(expanded), self._stem_hits(st)))
             else:
                 expanded.append((n, hits))
         required = expanded
@@ -1047,6 +1159,16 @@ class NoteMatcher:
                     window.append(min(near, key=lambda i: abs(i - h)))
             out.append(sorted(set(window)))
             used.update(window)
+        return out
+
+    def _stem_hits(self, st: str) -> list[int]:
+        """Words with this stem, or long medical words built on it ("hyperthyroidism")."""
+        out = []
+        for i, t in enumerate(self.toks):
+            if t.mark:
+                continue
+            if t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word):
+                out.append(i)
         return out
 
     def _spans(self, window: list[int]) -> tuple[tuple[int, int], ...]:
