@@ -373,6 +373,7 @@ class Unit:
     fallback: tuple[str, ...] = ()  # an item concept's own stems, for notes that split it
     relation: bool = False
     generic: bool = False  # says what kind of fact ("history of", "triggered by"), not the fact
+    body_part: bool = False  # where, not what: a denial of the broader fact covers it
 
 
 @dataclass(frozen=True)
@@ -977,6 +978,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
                     fallback=tuple(stems),
                     relation=t.relation,
                     generic=generic,
+                    body_part=reader.lexicon.concepts[t.concept].kind == "body_part",
                 )
             )
             flags.append((t.negated, t.family))
@@ -1006,11 +1008,10 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     if not units:
         return None
     # what the item is about: the first unit that is neither a relative nor a generic word
-    head = 0
-    for n, u in enumerate(units):
-        if not u.relation and not u.generic:
-            head = n
-            break
+    candidates = [n for n, u in enumerate(units) if not u.relation and not u.generic]
+    head = next(
+        (n for n in candidates if not units[n].body_part), candidates[0] if candidates else 0
+    )
     negated, family = flags[head]
     if any(u.relation for u in units) and not family:
         family = any(f for _, f in flags)
@@ -1109,7 +1110,9 @@ class NoteMatcher:
             if not hits and u.kind == "concept" and len(u.fallback) >= 2:
                 hits = []  # resolved below from the concept's own words
             generic = n != alt.head and (
-                u.generic or (u.kind == "concept" and u.value == "family")  # the context says it
+                u.generic
+                or (u.kind == "concept" and u.value == "family")  # the context says it
+                or (alt.negated and u.body_part)  # "denies weakness" covers "no leg weakness"
             )
             (optional if generic else required).append((n, hits))
         # a concept the note spells out in other order ("pressure in the chest")
@@ -1118,8 +1121,12 @@ class NoteMatcher:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
             if not hits and u.kind == "concept" and stems:
-                for k, st in enumerate(stems):
-                    expanded.append((n if k == 0 else -1 - len(expanded), self._stem_hits(st)))
+                # a term the note writes another way: its last word is the thing itself
+                # ("discharge"), the words before it may be left to the context ("vaginal")
+                *modifiers, noun = stems
+                expanded.append((n, self._stem_hits(noun, besides=u.value)))
+                for st in modifiers:
+                    optional.append((-1, self._stem_hits(st, besides=u.value)))
             else:
                 expanded.append((n, hits))
         required = expanded
@@ -1161,11 +1168,17 @@ class NoteMatcher:
             used.update(window)
         return out
 
-    def _stem_hits(self, st: str) -> list[int]:
-        """Words with this stem, or long medical words built on it ("hyperthyroidism")."""
+    def _stem_hits(self, st: str, besides: str | None = None) -> list[int]:
+        """Words with this stem, or long medical words built on it ("hyperthyroidism").
+
+        With `besides`, a word inside another clinical term does not count: the "pain" of
+        "abdominal pain" is not the "pain" of "chest pain".
+        """
         out = []
         for i, t in enumerate(self.toks):
             if t.mark:
+                continue
+            if besides and t.concept and t.concept != besides and not t.concept.startswith("w."):
                 continue
             if t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word):
                 out.append(i)
