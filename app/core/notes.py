@@ -458,6 +458,32 @@ NOTE_ABBREVIATIONS = {
 }
 
 
+# what raters read as one fact in a note; the first word names the group
+NOTE_GROUPS = {
+    "intermittent": [
+        "intermittent",
+        "intermittently",
+        "on and off",
+        "off and on",
+        "comes and goes",
+        "come and go",
+        "came and went",
+        "episodic",
+        "sporadic",
+        "waxing and waning",
+    ],
+    "continuous": [
+        "constant",
+        "constantly",
+        "continuous",
+        "continuously",
+        "nonstop",
+        "all the time",
+    ],
+    "job": ["job", "work", "works", "working", "worker", "employed", "employment", "occupation"],
+}
+
+
 @cache
 def load_note_lexicon() -> Lexicon:
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
@@ -467,7 +493,7 @@ def load_note_lexicon() -> Lexicon:
     data = dict(data)
     data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
     kept = {k: v for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
-    return Lexicon.from_data(data, kept)
+    return Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
 
 
 # -- the reader ---------------------------------------------------------------------------------
@@ -1091,6 +1117,11 @@ class NoteMatcher:
 
     def __post_init__(self) -> None:
         self.toks = self.reader.tokens(self.text)
+        # in a note about pain, "Constant pain" is credited by "Constant, sharp, 7/10"
+        self._about_pain = any(
+            "pain" in t.word or "ache" in t.word or (t.concept or "").endswith("pain")
+            for t in self.toks
+        )
 
     def match(self, item: Item) -> ItemResult:
         for alt in item.alternatives:
@@ -1111,6 +1142,7 @@ class NoteMatcher:
                 hits = []  # resolved below from the concept's own words
             generic = n != alt.head and (
                 u.generic
+                or (u.kind == "stem" and u.value == "pain" and self._about_pain)
                 or (u.kind == "concept" and u.value == "family")  # the context says it
                 or (alt.negated and u.body_part)  # "denies weakness" covers "no leg weakness"
             )
@@ -1178,10 +1210,13 @@ class NoteMatcher:
         for i, t in enumerate(self.toks):
             if t.mark:
                 continue
-            if besides and t.concept and t.concept != besides and not t.concept.startswith("w."):
-                continue
-            if t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word):
+            inside_other = (
+                besides and t.concept and t.concept != besides and not t.concept.startswith("w.")
+            )
+            if t.stem == st and not inside_other:
                 out.append(i)
+            elif len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word:
+                out.append(i)  # "thyroid" in "hyperthyroidism" is a kind of thyroid disease
         return out
 
     def _spans(self, window: list[int]) -> tuple[tuple[int, int], ...]:
