@@ -43,6 +43,7 @@ _RAW = re.compile(
     re.UNICODE,
 )
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
+_AGE_SEX = re.compile(r"^(\d{1,3})(yo|y/o|y|yr|yrs|yom|yof)?([mf])$")
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
 _KEEP_ALNUM = frozenset({"b12", "t3", "t4", "h2o", "co2", "o2", "c3", "c4", "l4", "l5", "s1", "ct"})
 
@@ -484,6 +485,12 @@ NOTE_GROUPS = {
 }
 
 
+# how notes say it, beyond how patients say it
+NOTE_GROUP_ADDITIONS = {
+    "better": ["resolves", "resolved", "resolving", "subsides", "subsided", "abates", "improves"],
+}
+
+
 @cache
 def load_note_lexicon() -> Lexicon:
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
@@ -492,7 +499,9 @@ def load_note_lexicon() -> Lexicon:
         groups = (yaml.safe_load(fh) or {}).get("groups") or {}
     data = dict(data)
     data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
-    kept = {k: v for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
+    kept = {k: list(v) for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
+    for name, words in NOTE_GROUP_ADDITIONS.items():
+        kept.setdefault(name, []).extend(words)
     return Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
 
 
@@ -557,6 +566,13 @@ class NoteReader:
         if len(low) != len(raw):  # folding changed the length: keep offsets, lose nothing
             low = raw.lower()
         pieces: list[tuple[str, int, int]] = []
+        age = _AGE_SEX.match(low)
+        if age:  # "17M", "17yoM", "45F": an age and a sex in one word
+            number, _, sex = age.groups()
+            out.append(Token(number, number, offset, offset + len(raw)))
+            for w in ("year", "old", "male" if sex == "m" else "female"):
+                out.append(Token(w, self._stem(w), offset, offset + len(raw)))
+            return
         if (
             any(ch.isdigit() for ch in low)
             and any(ch.isalpha() for ch in low)
