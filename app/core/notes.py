@@ -842,8 +842,9 @@ def _quantity_before(words: list[Token], j: int) -> tuple[float, float, int] | N
         lo = hi = w.number
         first = j
         # "3-4 mo", "3 to 4 months"
-        if j >= 2 and words[j - 1].word in ("-", "to", "or") and words[j - 2].number is not None:
-            lo, first = words[j - 2].number, j - 2
+        before = words[j - 2].number if j >= 2 else None
+        if before is not None and words[j - 1].word in ("-", "to", "or"):
+            lo, first = before, j - 2
         return lo, hi, first
     if w.word in VAGUE_QUANTITIES:
         lo, hi = VAGUE_QUANTITIES[w.word]
@@ -1096,7 +1097,7 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
-PARTIAL_SHARE = 0.34  # the share of a long label's units a note may leave out
+PARTIAL_SHARE = 0.4  # the share of a long label's units a note may leave out
 WINDOW_PER_UNIT = 4  # how far apart, in words, a label's units may sit in the note
 WINDOW_SLACK = 6
 
