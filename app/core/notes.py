@@ -138,7 +138,7 @@ UNITS = {
     "yrs": 365.0,
     "y": 365.0,
 }
-_PLURAL_UNITS = frozenset({"seconds", "secs", "minutes", "mins", "hours", "hrs", "days", "weeks"})
+_PLURAL_UNITS = frozenset({"seconds", "secs", "minutes", "mins"})
 _UNIT_NAMES = {
     1 / 86400: "second",
     1 / 1440: "minute",
@@ -428,6 +428,7 @@ _DIALOGUE_ONLY_GROUPS = frozenset(
         "recent",
         "location",
         "impact",
+        "medication",  # "not prescribed" is not "no meds"
     }
 )
 # note shorthand the dialogue lexicon does not carry
@@ -482,6 +483,114 @@ NOTE_GROUPS = {
         "all the time",
     ],
     "job": ["job", "work", "works", "working", "worker", "employed", "employment", "occupation"],
+    "caffeine": [
+        "caffeine",
+        "caffeinated",
+        "coffee",
+        "coffees",
+        "energy drink",
+        "energy drinks",
+        "red bull",
+        "soda",
+        "sodas",
+        "cola",
+    ],
+    "cramp": ["cramp", "cramps", "cramping", "crampy"],
+    "chest_pressure": [
+        "chest pressure",
+        "pressure in chest",
+        "pressure in the chest",
+        "pressure in his chest",
+        "pressure in her chest",
+        "chest tightness",
+        "tight chest",
+        "tightness in chest",
+        "tightness in the chest",
+        "tightness in his chest",
+        "tightness in her chest",
+        "chest heaviness",
+        "heaviness in chest",
+        "squeezing",
+        "elephant on chest",
+        "elephant on his chest",
+    ],
+    "job_loss": [
+        "job loss",
+        "lost his job",
+        "lost her job",
+        "lost job",
+        "lost their job",
+        "laid off",
+        "let go",
+        "fired",
+        "unemployed",
+        "downsized",
+    ],
+    "early_waking": [
+        "early morning awakening",
+        "early morning waking",
+        "early awakening",
+        "early waking",
+        "wakes early",
+        "waking early",
+        "wakes up early",
+        "waking up early",
+        "wake up early",
+        "terminal insomnia",
+    ],
+}
+# "shooting" is a quality of pain in a note, not where it goes
+NOTE_GROUP_REMOVALS = {"spread": ["shoot"]}
+# a rater tells these apart: "chest pain" does not credit "Chest pressure"
+NOTE_CONCEPT_SPLIT = {
+    "chest_pain": [
+        "chest pressure",
+        "pressure in your chest",
+        "chest tightness",
+        "tight chest",
+        "tightness in your chest",
+        "heaviness in your chest",
+        "chest heaviness",
+        "squeezing in your chest",
+    ],
+}
+NOTE_ABBREVIATION_OVERRIDES = {
+    "nkda": "no known allergies",  # "no known drug allergies" would deny drug use
+    "nka": "no known allergies",
+}
+# more ways notes write a clinical concept of the lexicon
+NOTE_CONCEPT_TERMS = {
+    "cold_intolerance": [
+        "feels cold",
+        "feeling cold",
+        "always cold",
+        "cold all the time",
+        "can't get warm",
+        "sensitive to cold",
+        "intolerant to cold",
+        "cold intol",
+    ],
+    "heat_intolerance": ["feels hot", "always hot", "sensitive to heat", "heat intol"],
+    "heavy_periods": [
+        "heavy bleeding",
+        "heavier bleeding",
+        "bleeding heavily",
+        "soaking pads",
+        "soaking through pads",
+        "heavy menses",
+        "heavier periods",
+        "heavy flow",
+    ],
+    "sleep_problems": [
+        "poor sleep",
+        "sleeping poorly",
+        "not sleeping well",
+        "can't sleep",
+        "can't fall back asleep",
+        "difficulty falling asleep",
+        "trouble falling asleep",
+        "trouble staying asleep",
+    ],
 }
 
 
@@ -499,9 +608,21 @@ def load_note_lexicon() -> Lexicon:
         groups = (yaml.safe_load(fh) or {}).get("groups") or {}
     data = dict(data)
     data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
+    data["abbreviations"].update(NOTE_ABBREVIATION_OVERRIDES)
+    concepts = {k: dict(v) for k, v in (data.get("concepts") or {}).items()}
+    for key, terms in NOTE_CONCEPT_SPLIT.items():
+        moved = set(terms)
+        if key in concepts:
+            concepts[key]["terms"] = [t for t in concepts[key].get("terms") or [] if t not in moved]
+    for key, terms in NOTE_CONCEPT_TERMS.items():
+        if key in concepts:
+            concepts[key]["terms"] = [*(concepts[key].get("terms") or []), *terms]
+    data["concepts"] = concepts
     kept = {k: list(v) for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
     for name, words in NOTE_GROUP_ADDITIONS.items():
         kept.setdefault(name, []).extend(words)
+    for name, words in NOTE_GROUP_REMOVALS.items():
+        kept[name] = [w for w in kept.get(name, []) if w not in words]
     return Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
 
 
@@ -1095,6 +1216,10 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 
 # -- matching -----------------------------------------------------------------------------------
 
+_SIDES = frozenset({"left", "right", "left_side", "right_side", "bilater", "bilateral"})
+_WEAK_NOUNS = frozenset(
+    {"loss", "pain", "chang", "problem", "issu", "swell", "bleed", "gain", "period", "stiff"}
+)
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
 PARTIAL_SHARE = 0.4  # the share of a long label's units a note may leave out
@@ -1170,12 +1295,20 @@ class NoteMatcher:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
             if not hits and u.kind == "concept" and stems:
-                # a term the note writes another way: its last word is the thing itself
-                # ("discharge"), the words before it may be left to the context ("vaginal")
+                # a term the note writes another way; when denied, its last word is the thing
+                # itself ("no discharge" denies "vaginal discharge") unless that word alone
+                # means little ("loss", "pain")
                 *modifiers, noun = stems
-                expanded.append((n, self._stem_hits(noun, besides=u.value)))
+                loose = noun not in _WEAK_NOUNS and bool(modifiers)
+                # alone, the noun must not be part of another term ("pain" of "abdominal pain")
+                besides = u.value if loose or not modifiers else None
+                expanded.append((n, self._stem_hits(noun, besides=besides)))
                 for st in modifiers:
-                    optional.append((-1, self._stem_hits(st, besides=u.value)))
+                    hits_m = self._stem_hits(st)
+                    if loose:
+                        optional.append((-1, hits_m))
+                    else:
+                        expanded.append((-1 - len(expanded), hits_m))
             else:
                 expanded.append((n, hits))
         required = expanded
@@ -1185,6 +1318,16 @@ class NoteMatcher:
         # a long label may leave out a word a rater would not ask for ("Occasional heartburn
         # after large meals relieved by antacids" is in "heartburn after big meals, Tums helps")
         allowed = int(len(required) * PARTIAL_SHARE) if len(required) >= PARTIAL_MIN_UNITS else 0
+        # a side or an amount is the fact a rater checks: never left out
+        strict = {
+            n
+            for n, _ in required
+            if n >= 0
+            and (
+                alt.units[n].kind in ("number", "duration", "frequency")
+                or alt.units[n].value in _SIDES
+            )
+        }
         if sum(1 for _, hits in required if not hits) > allowed or not head_hits:
             return []
         out: list[list[int]] = []
@@ -1195,15 +1338,17 @@ class NoteMatcher:
                 continue
             window = [h]
             missing = 0
-            for _, hits in required:
+            found_units: list[tuple[int, bool]] = []
+            for n, hits in required:
                 if hits is head_hits:
                     continue
                 same = [i for i in hits if self.toks[i].sentence == t.sentence]
+                found_units.append((n, bool(same)))
                 if not same:
                     missing += 1
                     continue
                 window.append(min(same, key=lambda i: abs(i - h)))
-            if missing > allowed:
+            if missing > allowed or any(n in strict and not ok for n, ok in found_units):
                 continue
             width = max(window) - min(window) + 1
             if width > WINDOW_PER_UNIT * len(required) + WINDOW_SLACK:
