@@ -281,6 +281,9 @@ GENERIC = frozenset(
         "condition",
         "conditions",
         "dz",
+        "diagnosis",
+        "diagnosed",
+        "dx",
         # how a fact is linked to another, not the fact: "triggered by turning the head"
         "last",
         "lasts",
@@ -457,6 +460,9 @@ NOTE_ABBREVIATIONS = {
     "abx": "antibiotics",
     "sxs": "symptoms",
     "pts": "patient",
+    "dx'd": "diagnosed",
+    "dxd": "diagnosed",
+    "tx'd": "treated",
 }
 
 
@@ -560,6 +566,19 @@ NOTE_ABBREVIATION_OVERRIDES = {
 }
 # more ways notes write a clinical concept of the lexicon
 NOTE_CONCEPT_TERMS = {
+    "suicidal_ideation": [
+        "thoughts of hurting herself",
+        "thoughts of hurting himself",
+        "thoughts of harming herself",
+        "thoughts of harming himself",
+        "thought of killing herself",
+        "thought of killing himself",
+        "thoughts of killing herself",
+        "thoughts of killing himself",
+        "thoughts of self harm",
+        "thoughts of suicide",
+        "self harm thoughts",
+    ],
     "cold_intolerance": [
         "feels cold",
         "feeling cold",
