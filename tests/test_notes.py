@@ -217,3 +217,40 @@ def test_score_note_cli_rejects_bad_items(tmp_path: Path) -> None:
     r = _run("score-note", "--items", str(tmp_path / "items.json"), str(tmp_path / "n.txt"))
     assert r.returncode == 2
     assert "expected a JSON list" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("happens 4-5 times a day", "Several episodes a day", True),
+        ("~3-4 episodes/day", "Several episodes a day", True),
+        ("Multiple times daily.", "Several episodes a day", True),
+        ("takes ibuprofen once a day", "Several episodes a day", False),
+        ("Uses adderall 1-3x/wk", "Adderall 1-3 times per week", True),
+        ("each <1 min", "Episodes last less than 1 minute", True),
+        ("lasts about 30 sec", "Episodes last seconds", True),
+        ("lasts 2 hours", "Episodes last less than 1 minute", False),
+        ("sixty-two year old man", "62-year", True),
+        ("17M palps", "17-year", True),
+        ("17M palps", "Male", True),
+        ("45yoF w/ fatigue", "Female", True),
+        ("- vertigo 1 wk\n- nausea", "Vertigo", True),  # a bullet is not a denial
+        ("rust-colored sputum", "Colored sputum", True),  # nor is a hyphen inside a word
+        ("No palpitations, dizziness,\nsyncope or chest pain.", "No syncope", True),
+        ("radiates down R leg", "Radiates down left leg", False),  # sides are never dropped
+        ("LMP 2 wks ago", "LMP 6 weeks ago", False),  # nor are amounts
+        ("CP w/ exertion", "Chest pressure", False),  # chest pain is not chest pressure
+        ("tightness in his chest", "Chest pressure OR chest tightness", True),
+        ("Denies weakness.", "No leg weakness", True),  # the broader denial covers it
+        ("No discharge.", "No vaginal discharge", True),
+        ("Periods heavier and longer.", "Heavy periods", True),
+        ("Never dx'd w/ migraines.", "No prior migraine diagnosis", True),
+        ("Mom - hyperthyroidism.", "Family history of thyroid disease", True),
+        ("NKDA", "No drug use", False),
+        ("pain is constant, 7/10", "Constant pain", True),
+        ("pain comes and goes", "Intermittent symptoms", True),
+        ("pain comes and goes", "Constant pain", False),
+    ],
+)
+def test_quantities_layout_and_rater_judgement(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -87,6 +87,13 @@ SEX_WORDS = {
     "women": "female",
     "girl": "female",
     "lady": "female",
+    # comparatives the stemmer leaves apart from their adjective
+    "heavier": "heavy",
+    "heaviest": "heavy",
+    "longer": "long",
+    "shorter": "short",
+    "bigger": "big",
+    "larger": "large",
 }
 # how many of a unit "a few months" means, as a (low, high) range
 VAGUE_QUANTITIES = {
@@ -476,7 +483,6 @@ NOTE_GROUPS = {
         "comes and goes",
         "come and go",
         "came and went",
-        "episodic",
         "sporadic",
         "waxing and waning",
     ],
@@ -549,6 +555,7 @@ NOTE_GROUPS = {
 NOTE_GROUP_REMOVALS = {"spread": ["shoot"]}
 # a rater tells these apart: "chest pain" does not credit "Chest pressure"
 NOTE_CONCEPT_SPLIT = {
+    "migraine": ["aura"],  # an aura is a symptom; "-aura" does not deny a migraine
     "chest_pain": [
         "chest pressure",
         "pressure in your chest",
@@ -1235,6 +1242,7 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 
 # -- matching -----------------------------------------------------------------------------------
 
+_CLINICAL_KINDS = frozenset({"symptom", "condition", "finding"})
 _SIDES = frozenset({"left", "right", "left_side", "right_side", "bilater", "bilateral"})
 _WEAK_NOUNS = frozenset(
     {"loss", "pain", "chang", "problem", "issu", "swell", "bleed", "gain", "period", "stiff"}
@@ -1392,7 +1400,10 @@ class NoteMatcher:
             if t.mark:
                 continue
             inside_other = (
-                besides and t.concept and t.concept != besides and not t.concept.startswith("w.")
+                besides
+                and t.concept
+                and t.concept != besides
+                and self.reader.lexicon.concepts[t.concept].kind in _CLINICAL_KINDS
             )
             if t.stem == st and not inside_other:
                 out.append(i)
