@@ -3,8 +3,9 @@
 Reads benchmarks/data/notes/<set>/<scenario>.yaml: checklist items (labels only, with " OR "
 alternatives) and examinee-style notes, each annotated with the items a physician would
 credit. Prints precision, recall and Cohen's kappa for item presence, the same by item kind
-(negatives, family history, the rest), and the time to score a note against 20 items; the
-last line is one JSON object of the figures.
+(negatives, family history, the rest), and the time to score a note against 20 items (labels
+are read once per checklist; the first note of each checklist pays for it and is reported
+apart); the last line is one JSON object of the figures.
 
     python benchmarks/note_scoring.py [--set heldout|dev] [--verbose]
 
@@ -74,18 +75,20 @@ def main() -> int:
     total: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {k: Counter() for k in ("negative", "family", "other")}
     per_note_ms: list[float] = []
+    first_note_ms: list[float] = []  # the checklist read for the first time, its words learnt
     n_notes = 0
     misses: list[str] = []
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         items = [(str(i["id"]), str(i["text"])) for i in data["items"]]
         texts = dict(items)
-        for note in data["notes"]:
+        for k, note in enumerate(data["notes"]):
             text = str(note["text"])
             gold = {str(x) for x in note.get("present") or ()}
             t0 = time.perf_counter()
             results = score_items(text, items)
-            per_note_ms.append((time.perf_counter() - t0) * 1000 * 20 / max(len(items), 1))
+            ms = (time.perf_counter() - t0) * 1000 * 20 / max(len(items), 1)
+            (first_note_ms if k == 0 else per_note_ms).append(ms)
             n_notes += 1
             for r in results:
                 truth = r.id in gold
@@ -109,6 +112,7 @@ def main() -> int:
     ms = sorted(per_note_ms)
     out["ms_per_note_20_items_median"] = round(statistics.median(ms), 2)
     out["ms_per_note_20_items_p95"] = round(ms[int(0.95 * (len(ms) - 1))], 2)
+    out["ms_first_note_20_items_mean"] = round(statistics.mean(first_note_ms), 2)
     print(f"{args.set} set: {n_notes} notes, {out['item_decisions']} item decisions")
     print(
         f"presence: precision {out['precision']:.3f}, recall {out['recall']:.3f}, "
@@ -122,7 +126,8 @@ def main() -> int:
         )
     print(
         f"time to score a note against 20 items: median {out['ms_per_note_20_items_median']} ms,"
-        f" p95 {out['ms_per_note_20_items_p95']} ms"
+        f" p95 {out['ms_per_note_20_items_p95']} ms (the first note of a checklist, which also"
+        f" reads the labels: {out['ms_first_note_20_items_mean']} ms)"
     )
     for m in misses:
         print(m)

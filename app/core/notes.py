@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import yaml
 
@@ -626,6 +626,30 @@ NOTE_GROUP_ADDITIONS = {
 }
 
 
+@lru_cache(maxsize=65536)
+def _cached_stem(word: str) -> str:
+    return stem(word)
+
+
+_LEXICON_WORDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def _lexicon_words(lexicon: Lexicon) -> frozenset[str]:
+    """Every word the lexicon knows, once per lexicon: the speller's vocabulary."""
+    hit = _LEXICON_WORDS.get(id(lexicon))
+    if hit is not None and hit[0] is lexicon:
+        return hit[1]
+    words: set[str] = set()
+    for c in lexicon.concepts.values():
+        for t in (*c.terms, *c.negated_by):
+            words.update(raw_tokens(t))
+    for v in lexicon.abbreviations.values():
+        words.update(raw_tokens(v))
+    out = frozenset(words)
+    _LEXICON_WORDS[id(lexicon)] = (lexicon, out)
+    return out
+
+
 @cache
 def load_note_lexicon() -> Lexicon:
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
@@ -663,12 +687,7 @@ class NoteReader:
     extra_vocabulary: Iterable[str] = ()
 
     def __post_init__(self) -> None:
-        words: set[str] = set()
-        for c in self.lexicon.concepts.values():
-            for t in (*c.terms, *c.negated_by):
-                words.update(raw_tokens(t))
-        for v in self.lexicon.abbreviations.values():
-            words.update(raw_tokens(v))
+        words = set(_lexicon_words(self.lexicon))
         for text in self.extra_vocabulary:
             words.update(raw_tokens(text))
         self._base_words = frozenset(words)
@@ -676,6 +695,8 @@ class NoteReader:
         self._negated_by = {
             stem(w): c.key for c in self.lexicon.concepts.values() for w in c.negated_by
         }
+        self._derived: dict[frozenset[str], NoteReader] = {}
+        self._items: dict[tuple[str, str], Item] = {}
 
     def is_generic_concept(self, key: str) -> bool:
         """A general-English word group ("previous", "trigger") that names no clinical fact."""
@@ -683,11 +704,25 @@ class NoteReader:
         return any(stem(t) in _GENERIC_STEMS for t in c.terms if " " not in t)
 
     def with_items(self, texts: Iterable[str]) -> NoteReader:
-        """A reader whose speller also knows the items' own words ("adderall")."""
-        extra = {w for t in texts for w in raw_tokens(t)}
-        if extra <= self._base_words:
+        """A reader whose speller also knows the items' own words ("adderall"); cached."""
+        extra = frozenset(w for t in texts for w in raw_tokens(t)) - self._base_words
+        if not extra:
             return self
-        return NoteReader(self.lexicon, [*self.extra_vocabulary, *sorted(extra)])
+        reader = self._derived.get(extra)
+        if reader is None:
+            reader = NoteReader(self.lexicon, [*self.extra_vocabulary, *sorted(extra)])
+            if len(self._derived) > 64:
+                self._derived.clear()
+            self._derived[extra] = reader
+        return reader
+
+    def item(self, item_id: str, text: str) -> Item:
+        """A checklist label read once per reader."""
+        key = (item_id, text)
+        got = self._items.get(key)
+        if got is None:
+            got = self._items[key] = parse_item(self, item_id, text)
+        return got
 
     # -- tokens ---------------------------------------------------------------------------
     def tokens(self, text: str) -> list[Token]:
@@ -761,7 +796,7 @@ class NoteReader:
 
     @staticmethod
     def _stem(word: str) -> str:
-        return word if word.isdigit() else stem(word)
+        return word if word.isdigit() else _cached_stem(word)
 
     def _numbers_and_durations(self, toks: list[Token]) -> None:
         for t in toks:
@@ -1440,6 +1475,6 @@ def score_items(
     """Every item of a checklist against one note: present or not, with the evidence."""
     base = reader or default_reader()
     rd = base.with_items(t for _, t in items)
-    parsed = [parse_item(rd, item_id, t) for item_id, t in items]
+    parsed = [rd.item(item_id, t) for item_id, t in items]
     matcher = NoteMatcher(text, rd)
     return [matcher.match(p) for p in parsed]

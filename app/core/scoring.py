@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from app.core.attempt import PatientNote
 from app.core.case_schema import Case, ChecklistItem
-from app.core.notes import Item, NoteMatcher, NoteReader, default_reader, parse_item
+from app.core.notes import Item, NoteMatcher, NoteReader, default_reader
 
 # how much each part of the note counts towards the note score
 NOTE_WEIGHTS = {"history": 0.35, "exam": 0.20, "diagnoses": 0.30, "studies": 0.15}
@@ -139,7 +139,7 @@ def _flipped(item: Item) -> Item:
 
 
 def _name_items(reader: NoteReader, pairs: list[tuple[str, str, list[str]]]) -> list[Item]:
-    return [parse_item(reader, i, " OR ".join([n, *syn])) for i, n, syn in pairs]
+    return [reader.item(i, " OR ".join([n, *syn])) for i, n, syn in pairs]
 
 
 def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) -> NoteScore:
@@ -153,8 +153,8 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
     cache: dict[str, NoteMatcher] = {}
     out = NoteScore()
 
-    hist_items = [parse_item(rd, i.id, _label_text(i)) for i in ck.history]
-    exam_items = [parse_item(rd, i.id, _label_text(i)) for i in ck.exam]
+    hist_items = [rd.item(i.id, _label_text(i)) for i in ck.history]
+    exam_items = [rd.item(i.id, _label_text(i)) for i in ck.exam]
     out.history = [_find(it, _fields(note, "history"), rd, cache) for it in hist_items]
     out.exam = [_find(it, _fields(note, "exam"), rd, cache) for it in exam_items]
 
