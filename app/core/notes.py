@@ -370,6 +370,7 @@ class Token:
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
     frequency: tuple[float, float] | None = None  # times per day, on the unit word
+    pack_years: float | None = None  # "2 ppd x 20 yrs": 40, on the years word
     mark: bool = False  # punctuation, kept for structure only
 
 
@@ -470,6 +471,18 @@ NOTE_ABBREVIATIONS = {
     "dx'd": "diagnosed",
     "dxd": "diagnosed",
     "tx'd": "treated",
+    "hctz": "hydrochlorothiazide",
+    "pk-yr": "pack years",
+    "pk-yrs": "pack years",
+    "pkyr": "pack years",
+    "py": "pack years",
+    "hi": "homicidal ideation",
+    "ah": "auditory hallucinations",
+    "vh": "visual hallucinations",
+    "ocps": "oral contraceptive pills",
+    "ocp": "oral contraceptive pill",
+    "sob": "shortness of breath",
+    "brbpr": "bright red blood per rectum",
 }
 
 
@@ -538,6 +551,41 @@ NOTE_GROUPS = {
         "unemployed",
         "downsized",
     ],
+    "nsaid": [
+        "nsaid",
+        "nsaids",
+        "nonsteroidal anti inflammatory drug",
+        "nonsteroidal anti inflammatory drugs",
+        "anti inflammatory",
+        "anti inflammatories",
+        "ibuprofen",
+        "advil",
+        "motrin",
+        "naproxen",
+        "aleve",
+    ],
+    "diuretic": [
+        "diuretic",
+        "diuretics",
+        "water pill",
+        "water pills",
+        "furosemide",
+        "lasix",
+        "hydrochlorothiazide",
+        "thiazide",
+    ],
+    "former_smoker": [
+        "former smoker",
+        "ex smoker",
+        "quit smoking",
+        "stopped smoking",
+        "quit tobacco",
+        "quit cigarettes",
+        "used to smoke",
+        "past smoker",
+        "prior smoker",
+        "remote smoker",
+    ],
     "early_waking": [
         "early morning awakening",
         "early morning waking",
@@ -597,6 +645,7 @@ NOTE_CONCEPT_TERMS = {
         "cold intol",
     ],
     "heat_intolerance": ["feels hot", "always hot", "sensitive to heat", "heat intol"],
+    "hematuria": ["blood in urine", "blood in his urine", "blood in her urine", "bloody pee"],
     "heavy_periods": [
         "heavy bleeding",
         "heavier bleeding",
@@ -737,6 +786,7 @@ class NoteReader:
             self._word_tokens(m.group("word"), m.start(), out)
         _soften_line_breaks(out, text)
         self._numbers_and_durations(out)
+        self._pack_years(out)
         self._sentences(out)
         self._concepts(out)
         self._negation(out)
@@ -877,6 +927,21 @@ class NoteReader:
             t.stem = stem(t.word)
             for k in range(first, i):
                 words[k].quantity = True
+
+    @staticmethod
+    def _pack_years(toks: list[Token]) -> None:
+        """A rater multiplies: "2 ppd x 20 yrs" is 40 pack-years."""
+        words = [t for t in toks if not t.mark]
+        for i, t in enumerate(words):
+            if t.stem != "pack" or i == 0 or words[i - 1].number is None:
+                continue
+            if [w.word for w in words[i + 1 : i + 3]] not in (["per", "day"], ["a", "day"]):
+                continue
+            packs = words[i - 1].number
+            for w in words[i + 3 : i + 8]:
+                if w.duration is not None and w.word == "year":
+                    w.pack_years = packs * w.duration[1] / 365.0
+                    break
 
     @staticmethod
     def _sentences(toks: list[Token]) -> None:
@@ -1301,7 +1366,7 @@ def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
             and (t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word))
         ]
     if unit.kind == "number":
-        return [i for i, t in enumerate(toks) if t.number == unit.number]
+        return [i for i, t in enumerate(toks) if unit.number in (t.number, t.pack_years)]
     lo, hi = unit.span
     tol_lo, tol_hi = lo * 0.85, hi * 1.15
     out: list[int] = []
