@@ -937,7 +937,7 @@ class NoteReader:
                 continue
             if [w.word for w in words[i + 1 : i + 3]] not in (["per", "day"], ["a", "day"]):
                 continue
-            packs = words[i - 1].number
+            packs = words[i - 1].number or 0.0
             for w in words[i + 3 : i + 8]:
                 if w.duration is not None and w.word == "year":
                     w.pack_years = packs * w.duration[1] / 365.0
