@@ -288,6 +288,9 @@ GENERIC = frozenset(
         "condition",
         "conditions",
         "dz",
+        "passing",
+        "pass",
+        "passed",
         "diagnosis",
         "diagnosed",
         "dx",
@@ -371,6 +374,7 @@ class Token:
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
     frequency: tuple[float, float] | None = None  # times per day, on the unit word
     pack_years: float | None = None  # "2 ppd x 20 yrs": 40, on the years word
+    vague: bool = False  # "a few days": an amount without a number
     mark: bool = False  # punctuation, kept for structure only
 
 
@@ -468,6 +472,9 @@ NOTE_ABBREVIATIONS = {
     "abx": "antibiotics",
     "sxs": "symptoms",
     "pts": "patient",
+    "am": "morning",
+    "a.m": "morning",
+    "pm": "evening",
     "dx'd": "diagnosed",
     "dxd": "diagnosed",
     "tx'd": "treated",
@@ -521,6 +528,17 @@ NOTE_GROUPS = {
         "cola",
     ],
     "cramp": ["cramp", "cramps", "cramping", "crampy"],
+    "low_back_pain": [
+        "low back pain",
+        "lower back pain",
+        "lumbar pain",
+        "lumbago",
+        "low back",
+        "lower back",
+        "pain in his lower back",
+        "pain in her lower back",
+        "pain in the lower back",
+    ],
     "chest_pressure": [
         "chest pressure",
         "pressure in chest",
@@ -601,9 +619,21 @@ NOTE_GROUPS = {
 }
 # "shooting" is a quality of pain in a note, not where it goes
 NOTE_GROUP_REMOVALS = {"spread": ["shoot"]}
+# a denied word that states a finding (stem -> concept)
+NEGATION_MEANS = {"appetit": "appetite_loss", "eat": "appetite_loss", "hungri": "appetite_loss"}
+CHANGE_MEANS = {
+    "appetit": (
+        frozenset({"decreas", "down", "poor", "low", "reduc", "less", "lost", "diminish", "wors"}),
+        "appetite_loss",
+    ),
+}
 # a rater tells these apart: "chest pain" does not credit "Chest pressure"
 NOTE_CONCEPT_SPLIT = {
     "migraine": ["aura"],  # an aura is a symptom; "-aura" does not deny a migraine
+    "appetite_loss": ["appetite"],  # "appetite: normal" is not a loss of appetite
+    "morning_stiffness": ["stiffness", "joint stiffness", "stiff joints"],
+    "heavy_periods": ["passing clots", "prolonged periods", "long periods"],
+    "back_pain": ["lower back pain", "low back pain", "lumbar pain", "lumbago"],
     "chest_pain": [
         "chest pressure",
         "pressure in your chest",
@@ -790,6 +820,7 @@ class NoteReader:
         self._sentences(out)
         self._concepts(out)
         self._negation(out)
+        self._denied_means(out)
         self._family(out, text)
         return out
 
@@ -914,6 +945,7 @@ class NoteReader:
                 else:
                     continue
             lo, hi, first = got
+            t.vague = words[first].number is None and lo != hi
             # "less than a minute", "<1 min", "over 2 weeks"
             k = first - 1
             if k >= 0 and words[k].word in ("<", "under", "within", ">", "over"):
@@ -998,7 +1030,9 @@ class NoteReader:
                     # "rust-colored", "pk-yr": a hyphen inside a word denies nothing
                     glued = prev is not None and not prev.mark and prev.end == t.start
                     # "- vertigo 1 wk" at the start of a line is a bullet, not a denial
-                    if not is_range and not glued and attached:
+                    # "ROS: - fever, - chills" after a colon or comma is a denial again
+                    listed = prev is not None and prev.word in (",", ":", ";")
+                    if not is_range and not glued and (attached or listed):
                         _deny_forward(toks, i + 1, single=False)
                 # "fever: neg", "fever (-)"
                 if t.word == "(-)" and (i + 1 >= n or toks[i + 1].mark):
@@ -1028,6 +1062,26 @@ class NoteReader:
             if t.word in NEG_POST and at_end and _content_before(toks, i):
                 _deny_backward(toks, i)
             i += 1
+
+    @staticmethod
+    def _denied_means(toks: list[Token]) -> None:
+        """Some denials are findings: "no appetite", "hasn't wanted to eat" is a loss of appetite."""
+        for i, t in enumerate(toks):
+            key = NEGATION_MEANS.get(t.stem)
+            if key is not None and t.negated and t.concept is None:
+                t.concept = key
+                t.concept_last = i
+                t.negated = False
+                continue
+            # "appetite: decreased", "appetite down": the word and its change, a few words apart
+            rule = CHANGE_MEANS.get(t.stem)
+            if rule is None or t.concept is not None:
+                continue
+            changes, key = rule
+            near = [u for u in toks[max(0, i - 3) : i + 4] if u.sentence == t.sentence]
+            if any(u.stem in changes for u in near):
+                t.concept = key
+                t.concept_last = i
 
     def _family(self, toks: list[Token], text: str) -> None:
         n = len(toks)
@@ -1345,7 +1399,19 @@ _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 _CLINICAL_KINDS = frozenset({"symptom", "condition", "finding"})
 _SIDES = frozenset({"left", "right", "left_side", "right_side", "bilater", "bilateral"})
 _WEAK_NOUNS = frozenset(
-    {"loss", "pain", "chang", "problem", "issu", "swell", "bleed", "gain", "period", "stiff"}
+    {
+        "loss",
+        "pain",
+        "chang",
+        "problem",
+        "issu",
+        "swell",
+        "bleed",
+        "gain",
+        "period",
+        "stiff",
+        "appetit",
+    }
 )
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
@@ -1371,6 +1437,8 @@ def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
     tol_lo, tol_hi = lo * 0.85, hi * 1.15
     out: list[int] = []
     for i, t in enumerate(toks):
+        if unit.kind == "duration" and lo == hi and t.vague:
+            continue  # "a few days" does not say "3 days"
         have = t.frequency if unit.kind == "frequency" else t.duration
         if have is not None and have[0] <= tol_hi and have[1] >= tol_lo:
             out.append(i)
