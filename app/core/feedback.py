@@ -183,23 +183,19 @@ def _ice(case: Case, attempt: Attempt, note: NoteScore) -> Domain:
     how_to_ask = {ck: h.phrasings[0] for h in reversed(case.history) for ck in h.checklist}
     how_to_exam = {ck: (e.label or e.manoeuvre) for e in reversed(case.exam) for ck in e.checklist}
     dg = case.checklists.data_gathering
-    for item in dg:
-        f = asked.get(item.id)
-        if f:
-            dom.found.append(Found(item.id, item.text, f.evidence, f.t))
-        else:
-            ask = how_to_ask.get(item.id)
-            dom.missed.append(
-                Missed(item.id, item.text, f'Ask: "{ask}"' if ask else "Ask about it.")
-            )
     pe = case.checklists.physical_exam
-    for item in pe:
-        f = examined.get(item.id)
-        if f:
-            dom.found.append(Found(item.id, item.text, f.evidence, f.t))
-        else:
-            how = how_to_exam.get(item.id)
-            dom.missed.append(Missed(item.id, item.text, f"Examine: {how}" if how else "Do it."))
+    for items, met, how, verb in (
+        (dg, asked, how_to_ask, "Ask"),
+        (pe, examined, how_to_exam, "Examine"),
+    ):
+        for item in items:
+            f = met.get(item.id)
+            if f:
+                dom.found.append(Found(item.id, item.text, f.evidence, f.t))
+                continue
+            hint = how.get(item.id)
+            text = (f'{verb}: "{hint}"' if verb == "Ask" else f"{verb}: {hint}") if hint else ""
+            dom.missed.append(Missed(item.id, item.text, text or f"{verb} it."))
     for i in [*note.history, *note.exam]:
         if i.present:
             ev = "; ".join(f"{e.field}: “{e.text}”" for e in i.evidence)

@@ -710,25 +710,6 @@ def _cached_stem(word: str) -> str:
     return stem(word)
 
 
-_LEXICON_WORDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
-
-
-def _lexicon_words(lexicon: Lexicon) -> frozenset[str]:
-    """Every word the lexicon knows, once per lexicon: the speller's vocabulary."""
-    hit = _LEXICON_WORDS.get(id(lexicon))
-    if hit is not None and hit[0] is lexicon:
-        return hit[1]
-    words: set[str] = set()
-    for c in lexicon.concepts.values():
-        for t in (*c.terms, *c.negated_by):
-            words.update(raw_tokens(t))
-    for v in lexicon.abbreviations.values():
-        words.update(raw_tokens(v))
-    out = frozenset(words)
-    _LEXICON_WORDS[id(lexicon)] = (lexicon, out)
-    return out
-
-
 @cache
 def load_note_lexicon() -> Lexicon:
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
@@ -766,7 +747,7 @@ class NoteReader:
     extra_vocabulary: Iterable[str] = ()
 
     def __post_init__(self) -> None:
-        words = set(_lexicon_words(self.lexicon))
+        words = set(self.lexicon.words())
         for text in self.extra_vocabulary:
             words.update(raw_tokens(text))
         self._base_words = frozenset(words)

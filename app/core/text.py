@@ -289,6 +289,7 @@ class Lexicon:
     canon: dict[str, str] = field(default_factory=dict)
     # surface length of single-word terms, so a stem does not over-reach ("spot" != "spotting")
     _single_len: dict[str, int] = field(default_factory=dict)
+    _words: frozenset[str] | None = None
 
     @classmethod
     def from_data(
@@ -401,6 +402,18 @@ class Lexicon:
                     out.append(key)
         return out
 
+    def words(self) -> frozenset[str]:
+        """Every word of its terms and abbreviations: a speller's domain vocabulary."""
+        if self._words is None:
+            out: set[str] = set()
+            for c in self.concepts.values():
+                for t in (*c.terms, *c.negated_by):
+                    out.update(raw_tokens(t))
+            for v in self.abbreviations.values():
+                out.update(raw_tokens(v))
+            self._words = frozenset(out)
+        return self._words
+
     def symptoms(self) -> list[Concept]:
         return [c for c in self.concepts.values() if c.kind == "symptom"]
 
@@ -476,12 +489,7 @@ class Analyzer:
 
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
-        words: set[str] = set()
-        for c in lexicon.concepts.values():
-            for t in (*c.terms, *c.negated_by):
-                words.update(raw_tokens(t))
-        for v in lexicon.abbreviations.values():
-            words.update(raw_tokens(v))
+        words = set(lexicon.words())
         for text in vocabulary:
             words.update(raw_tokens(text))
         self.speller = Speller(words)
