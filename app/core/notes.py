@@ -290,6 +290,7 @@ GENERIC = frozenset(
         "dz",
         "passing",
         "pass",
+        "subjective",
         "passed",
         "diagnosis",
         "diagnosed",
@@ -880,9 +881,10 @@ class NoteReader:
                 and toks[j].word in NUMBER_WORDS
                 and 0 < NUMBER_WORDS[toks[j].word] < 10
             ):
-                t.number += NUMBER_WORDS[toks[j].word]
-                toks[j].number = None
-                toks[j].quantity = True
+                # the sum sits next to what it counts: "sixty-two year old"
+                toks[j].number = t.number + NUMBER_WORDS[toks[j].word]
+                t.number = None
+                t.quantity = True
         words = [t for t in toks if not (t.mark and t.word not in ("-", "<", ">"))]
         for i, t in enumerate(words):
             every = _EVERY.get(t.word)
@@ -913,7 +915,16 @@ class NoteReader:
                 for k in range(first, i):
                     words[k].quantity = True
                 continue
-            got = _quantity_before(words, i - 1)
+            k = i - 1
+            if (
+                k >= 1
+                and words[k].word == "-"
+                and words[k - 1].number is not None
+                and words[k - 1].end == words[k].start
+                and words[k].end == t.start
+            ):
+                k -= 1  # "3-day history", "2-weeks": a hyphen joins the amount to its unit
+            got = _quantity_before(words, k)
             if got is None:
                 if t.word in _PLURAL_UNITS:  # "lasts seconds", "for weeks"
                     got = (2.0, 50.0, i)
