@@ -291,6 +291,10 @@ GENERIC = frozenset(
         "passing",
         "pass",
         "subjective",
+        "take",
+        "takes",
+        "taking",
+        "took",
         "passed",
         "diagnosis",
         "diagnosed",
@@ -647,6 +651,10 @@ NOTE_CONCEPT_SPLIT = {
     ],
 }
 NOTE_ABBREVIATION_OVERRIDES = {
+    "r": "right",  # in chat "r" is "are"; in a note it is a side
+    "l": "left",
+    "rt": "right",
+    "lt": "left",
     "nkda": "no known allergies",  # "no known drug allergies" would deny drug use
     "nka": "no known allergies",
 }
@@ -1244,8 +1252,41 @@ def _header_at(toks: list[Token], i: int) -> str | None:
     return None
 
 
+_INFORMANT_AFTER = frozenset(
+    {
+        "says",
+        "said",
+        "reports",
+        "reported",
+        "states",
+        "stated",
+        "notes",
+        "noted",
+        "feels",
+        "felt",
+        "thinks",
+        "noticed",
+        "of",
+        "brought",
+        "gave",
+        "called",
+        "calls",
+        "concerned",
+        "worried",
+        "gives",
+    }
+)
+_INFORMANT_BEFORE = frozenset({"by", "from", "per", "accompanied"})
+
+
 def _lives_with(toks: list[Token], i: int) -> bool:
-    """'lives with mom' and 'wife is supportive' are social history, not family history."""
+    """'lives with mom', 'wife is supportive', 'mother of 4 yo girl', 'per daughter': a
+    relative who lives with, speaks for or brings the patient is not family history."""
+    nxt = next((t for t in toks[i + 1 : i + 3] if not t.mark), None)
+    if nxt is not None and nxt.word in _INFORMANT_AFTER:
+        return True
+    if i > 0 and toks[i - 1].word in _INFORMANT_BEFORE:
+        return True
     for j in range(max(0, i - 3), i):
         if toks[j].stem in ("live", "stay", "marri", "with") and toks[j].word != "with":
             return True
