@@ -291,6 +291,9 @@ GENERIC = frozenset(
         "passing",
         "pass",
         "subjective",
+        "recurrent",
+        "recurring",
+        "repeated",
         "take",
         "takes",
         "taking",
@@ -480,6 +483,7 @@ NOTE_ABBREVIATIONS = {
     "am": "morning",
     "a.m": "morning",
     "pm": "evening",
+    "uc": "ulcerative colitis",
     "dx'd": "diagnosed",
     "dxd": "diagnosed",
     "tx'd": "treated",
@@ -1492,6 +1496,11 @@ class NoteMatcher:
             "pain" in t.word or "ache" in t.word or (t.concept or "").endswith("pain")
             for t in self.toks
         )
+        self._pains = {
+            t.concept
+            for t in self.toks
+            if t.concept and t.concept.endswith("_pain") and not t.negated and not t.family
+        }
 
     def match(self, item: Item) -> ItemResult:
         for alt in item.alternatives:
@@ -1513,6 +1522,8 @@ class NoteMatcher:
             generic = n != alt.head and (
                 u.generic
                 or (u.kind == "stem" and u.value == "pain" and self._about_pain)
+                # "Sharp chest pain" in "chest pain x2d. Pain is sharp": the pain is the note's
+                or (u.kind == "concept" and u.value.endswith("_pain") and u.value in self._pains)
                 or (u.kind == "concept" and u.value == "family")  # the context says it
                 or (alt.negated and u.body_part)  # "denies weakness" covers "no leg weakness"
             )
