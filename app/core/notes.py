@@ -87,6 +87,7 @@ SEX_WORDS = {
     "women": "female",
     "girl": "female",
     "lady": "female",
+    "stood": "stand",
     # comparatives the stemmer leaves apart from their adjective
     "heavier": "heavy",
     "heaviest": "heavy",
@@ -613,6 +614,24 @@ NOTE_GROUPS = {
         "prior smoker",
         "remote smoker",
     ],
+    "pleuritic": [
+        "pleuritic",
+        "worse with inspiration",
+        "worse with deep breath",
+        "worse with deep breaths",
+        "worse with deep breathing",
+        "worse when breathing in",
+        "worse on inspiration",
+        "hurts to breathe",
+        "hurts to take a deep breath",
+        "pain with deep breath",
+        "pain with deep breaths",
+        "pain on inspiration",
+        "when she takes a deep breath",
+        "when he takes a deep breath",
+        "worse when she takes a deep breath",
+        "worse when he takes a deep breath",
+    ],
     "early_waking": [
         "early morning awakening",
         "early morning waking",
@@ -689,6 +708,14 @@ NOTE_CONCEPT_TERMS = {
     ],
     "heat_intolerance": ["feels hot", "always hot", "sensitive to heat", "heat intol"],
     "hematuria": ["blood in urine", "blood in his urine", "blood in her urine", "bloody pee"],
+    "polyuria": [
+        "urinating more",
+        "urinating more often",
+        "increased urination",
+        "peeing more",
+        "peeing all the time",
+        "urinating all the time",
+    ],
     "heavy_periods": [
         "heavy bleeding",
         "heavier bleeding",
@@ -1290,6 +1317,13 @@ def _lives_with(toks: list[Token], i: int) -> bool:
     if nxt is not None and nxt.word in _INFORMANT_AFTER:
         return True
     if i > 0 and toks[i - 1].word in _INFORMANT_BEFORE:
+        return True
+    if i > 1 and toks[i - 1].word == "with" and toks[i - 2].stem in ("spoke", "talk", "speak"):
+        return True  # "spoke with mom on the phone"
+    # "her 4 year old daughter has a sore throat": in a parent's call, the child is the patient
+    if toks[i].concept in ("son", "daughter", "child") and any(
+        t.duration is not None and t.word == "year" for t in toks[max(0, i - 4) : i]
+    ):
         return True
     for j in range(max(0, i - 3), i):
         if toks[j].stem in ("live", "stay", "marri", "with") and toks[j].word != "with":
