@@ -108,6 +108,10 @@ def test_statements_are_acknowledged_and_questions_win(engines) -> None:  # type
     reply = ask(engines, CHEST, "I'm sorry to hear that. When did it start?")
     assert reply.items == ["onset"]
     assert [b.behaviour for b in reply.behaviours] == ["empathy"]
+    # a safety net is not a question about back pain (found by trying it in the terminal)
+    reply = ask(engines, CHEST, "If the pain comes back, tell the nurse immediately.")
+    assert reply.kind == "statement"
+    assert [b.behaviour for b in reply.behaviours] == ["return_precautions"]
 
 
 def test_introduction_and_name(engines) -> None:  # type: ignore[no-untyped-def]

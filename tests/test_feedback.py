@@ -141,8 +141,11 @@ def test_feedback_of_a_whole_attempt(library, shared: SharedScript, step2cs: Exa
     assert not fb.timing.closure_done
     assert fb.summary.startswith("You lost most points in ")
     assert "; next time " in fb.summary
+    domain = {"ICE": fb.ice, "CIS": fb.cis, "SEP": fb.sep}[fb.summary.split()[5]]
+    assert f'because you missed "{domain.missed[0].text}"' in fb.summary
     text = render_text(fb)
     assert "Integrated Clinical Encounter" in text and "finished by minute 14: yes" in text
+    assert "Spoken English Proficiency: not rated\n" in text
     json.dumps(fb.to_dict())  # one plain data structure
 
 
@@ -183,3 +186,15 @@ def test_feedback_cli(library, shared: SharedScript, step2cs: ExamFormat, tmp_pa
         check=False,
     )
     assert r.returncode == 2 and "cannot read the attempt" in r.stderr
+
+
+def test_a_row_that_contradicts_the_case_is_reported_for_any_diagnosis(
+    library, step2cs: ExamFormat
+) -> None:  # type: ignore[no-untyped-def]
+    case = library.cases[CHEST]
+    note = PatientNote(
+        diagnoses=[NoteDiagnosisEntry(diagnosis="Pneumothorax", history=["no smoking history"])]
+    )
+    attempt = Attempt(case_id=case.id, format="step2cs", note=note)
+    fb = build_feedback(case, attempt, step2cs)
+    assert any('"no smoking history"' in n and "not true" in n for n in fb.ice.notes)

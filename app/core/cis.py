@@ -112,7 +112,7 @@ _PATTERNS: dict[str, list[str]] = {
     "return_precautions": [
         r"\b(?:call 911|go to the (?:emergency|er\b|ed\b|hospital)|emergency room|emergency department)",
         r"\b(?:come back|return|call (?:us|me|the clinic|your doctor)|seek (?:medical )?(?:help|care|attention))\b.{0,60}\b(?:if|when|should)\b",
-        r"\bif (?:the|your|it|things|you|anything|symptoms?).{0,60}\b(?:worse|worsens|changes|gets? bad|comes back|returns|develop|notice)\b.{0,60}\b(?:call|come|go|seek|return)\b",
+        r"\bif (?:the|your|it|things|you|anything|symptoms?).{0,60}\b(?:worse|worsens|changes|gets? bad|comes back|returns|develop|notice)\b.{0,60}\b(?:call|come|go|seek|return|tell|let (?:us|me|the nurse|someone) know)\b",
         r"\bdon'?t hesitate to (?:call|come|contact)\b",
     ],
     "closure": [

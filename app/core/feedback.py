@@ -209,13 +209,12 @@ def _ice(case: Case, attempt: Attempt, note: NoteScore) -> Domain:
             dom.notes.append(
                 f'Diagnosis {d.position} "{d.written}" is not one of the expected diagnoses.'
             )
-            continue
-        if not d.in_order:
+        elif not d.in_order:
             dom.notes.append(
                 f'"{d.written}" is less likely than a diagnosis you listed after it: '
                 "put the most likely first."
             )
-        if not d.supported:
+        if d.matched is not None and not d.supported:
             dom.notes.append(f'"{d.written}" has no supporting finding from this patient.')
         for row in (*d.history_rows, *d.exam_rows):
             if row.contradicts:
@@ -428,7 +427,7 @@ def _summary(ice: Domain, cis: Domain, sep: Domain, timing: Timing) -> str:
     _, worst = max(lost, key=lambda x: x[0])
     if not worst.missed:
         return "You met every checklist item; next time, keep the same structure under exam timing."
-    because = ", ".join(m.text.split(" OR ")[0].lower().rstrip(".") for m in worst.missed[:2])
+    because = " and ".join(f'"{m.text.split(" OR ")[0].rstrip(".")}"' for m in worst.missed[:2])
     nxt = worst.missed[0].advice.rstrip(".")
     if not timing.finished_by_14:
         nxt += ", and finish by minute 14"
@@ -463,8 +462,11 @@ def render_text(fb: Feedback) -> str:
     """The feedback as plain text, for the terminal and logs."""
     lines = [f"Feedback: {fb.case_title}", "", fb.summary, ""]
     for dom in (fb.ice, fb.cis, fb.sep):
-        score = "not rated" if dom.score is None else f"{math.floor(dom.score * 100 + 0.5)}%"
-        lines.append(f"== {dom.title}: {score} ({dom.band})")
+        if dom.score is None:
+            lines.append(f"== {dom.title}: not rated")
+        else:
+            score = math.floor(dom.score * 100 + 0.5)
+            lines.append(f"== {dom.title}: {score}% ({dom.band})")
         for f in dom.found:
             lines.append(f"  + {f.text.split(' OR ')[0]}  [{f.evidence}]")
         for m in dom.missed:

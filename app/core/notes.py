@@ -1597,7 +1597,12 @@ class NoteMatcher:
             for n, _ in required
             if n >= 0
             and (
-                alt.units[n].kind in ("number", "duration", "frequency")
+                alt.units[n].kind == "number"
+                # an exact amount, not "within a few minutes"
+                or (
+                    alt.units[n].kind in ("duration", "frequency")
+                    and alt.units[n].span[0] == alt.units[n].span[1]
+                )
                 or alt.units[n].value in _SIDES
             )
         }
