@@ -330,7 +330,7 @@ def _read_note(path: Path) -> str:
 
 
 def cmd_score_note(args: argparse.Namespace) -> int:
-    from app.core.notes import NoteMatcher, default_reader, parse_item
+    from app.core.notes import NoteMatcher, default_reader
 
     try:
         items = _read_items(Path(args.items))
@@ -338,7 +338,7 @@ def cmd_score_note(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     reader = default_reader().with_items(t for _, t in items)
-    parsed = [parse_item(reader, item_id, text) for item_id, text in items]
+    parsed = [reader.item(item_id, text) for item_id, text in items]
     status = 0
     for path_str in args.notes:
         path = Path(path_str)

@@ -145,11 +145,6 @@ def _mmss(t: float | None) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
-def _item_topics(case: Case) -> dict[str, str]:
-    topics = {h.id: h.topic for h in case.history}
-    return topics
-
-
 def _phase_of_topic(topic: str) -> str | None:
     if topic in _TOPIC_PHASE:
         return _TOPIC_PHASE[topic]
@@ -365,7 +360,7 @@ def _sep(attempt: Attempt, jargon: list[str]) -> Domain:
 
 
 def _timing(case: Case, attempt: Attempt, fmt: ExamFormat) -> Timing:
-    topics = _item_topics(case)
+    topics = {h.id: h.topic for h in case.history}
     marks: list[tuple[float, str]] = []
     learner_t: float | None = None
     for entry in attempt.transcript:

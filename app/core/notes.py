@@ -17,11 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 
-import yaml
-
-from app.core.resources import data_dir
 from app.core.text import (
     CONTRACTIONS,
     STOPWORDS,
@@ -29,6 +26,7 @@ from app.core.text import (
     Speller,
     expand_contractions,
     fold,
+    lexicon_data,
     raw_tokens,
     stem,
 )
@@ -77,7 +75,7 @@ NUMBER_WORDS = {
     "eighty": 80,
     "ninety": 90,
 }
-SEX_WORDS = {
+NOTE_WORDS = {
     "man": "male",
     "men": "male",
     "boy": "male",
@@ -745,18 +743,10 @@ NOTE_GROUP_ADDITIONS = {
 }
 
 
-@lru_cache(maxsize=65536)
-def _cached_stem(word: str) -> str:
-    return stem(word)
-
-
 @cache
 def load_note_lexicon() -> Lexicon:
-    with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    with (data_dir() / "thesaurus.yaml").open(encoding="utf-8") as fh:
-        groups = (yaml.safe_load(fh) or {}).get("groups") or {}
-    data = dict(data)
+    raw, groups = lexicon_data()
+    data = dict(raw)
     data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
     data["abbreviations"].update(NOTE_ABBREVIATION_OVERRIDES)
     concepts = {k: dict(v) for k, v in (data.get("concepts") or {}).items()}
@@ -842,7 +832,7 @@ class NoteReader:
         self._concepts(out)
         self._negation(out)
         self._denied_means(out)
-        self._family(out, text)
+        self._family(out)
         return out
 
     def _word_tokens(self, raw: str, offset: int, out: list[Token]) -> None:
@@ -894,11 +884,11 @@ class NoteReader:
         if tok.isdigit() or tok in NUMBER_WORDS:
             return [tok]
         word = self.speller.correct(tok)
-        return [SEX_WORDS.get(word, word)]
+        return [NOTE_WORDS.get(word, word)]
 
     @staticmethod
     def _stem(word: str) -> str:
-        return word if word.isdigit() else _cached_stem(word)
+        return word if word.isdigit() else stem(word)
 
     def _numbers_and_durations(self, toks: list[Token]) -> None:
         for t in toks:
@@ -1114,7 +1104,7 @@ class NoteReader:
                 t.concept = key
                 t.concept_last = i
 
-    def _family(self, toks: list[Token], text: str) -> None:
+    def _family(self, toks: list[Token]) -> None:
         n = len(toks)
         in_section = False  # under an "FHx:" header
         active = False
@@ -1491,31 +1481,6 @@ WINDOW_PER_UNIT = 4  # how far apart, in words, a label's units may sit in the n
 WINDOW_SLACK = 6
 
 
-def _unit_hits(unit: Unit, toks: Sequence[Token]) -> list[int]:
-    if unit.kind == "concept":
-        return [i for i, t in enumerate(toks) if t.concept == unit.value and t.concept_last >= i]
-    if unit.kind == "stem":
-        st = unit.value
-        return [
-            i
-            for i, t in enumerate(toks)
-            if not t.mark
-            and (t.stem == st or (len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word))
-        ]
-    if unit.kind == "number":
-        return [i for i, t in enumerate(toks) if unit.number in (t.number, t.pack_years)]
-    lo, hi = unit.span
-    tol_lo, tol_hi = lo * 0.85, hi * 1.15
-    out: list[int] = []
-    for i, t in enumerate(toks):
-        if unit.kind == "duration" and lo == hi and t.vague:
-            continue  # "a few days" does not say "3 days"
-        have = t.frequency if unit.kind == "frequency" else t.duration
-        if have is not None and have[0] <= tol_hi and have[1] >= tol_lo:
-            out.append(i)
-    return out
-
-
 @dataclass
 class NoteMatcher:
     """One note read once, then asked about any number of items."""
@@ -1550,9 +1515,7 @@ class NoteMatcher:
         required: list[tuple[int, list[int]]] = []
         optional: list[tuple[int, list[int]]] = []
         for n, u in enumerate(alt.units):
-            hits = _unit_hits(u, self.toks)
-            if not hits and u.kind == "concept" and len(u.fallback) >= 2:
-                hits = []  # resolved below from the concept's own words
+            hits = self._unit_hits(u)
             generic = n != alt.head and (
                 u.generic
                 or (u.kind == "stem" and u.value == "pain" and self._about_pain)
@@ -1638,6 +1601,27 @@ class NoteMatcher:
                     window.append(min(near, key=lambda i: abs(i - h)))
             out.append(sorted(set(window)))
             used.update(window)
+        return out
+
+    def _unit_hits(self, unit: Unit) -> list[int]:
+        toks = self.toks
+        if unit.kind == "concept":
+            return [
+                i for i, t in enumerate(toks) if t.concept == unit.value and t.concept_last >= i
+            ]
+        if unit.kind == "stem":
+            return self._stem_hits(unit.value)
+        if unit.kind == "number":
+            return [i for i, t in enumerate(toks) if unit.number in (t.number, t.pack_years)]
+        lo, hi = unit.span
+        tol_lo, tol_hi = lo * 0.85, hi * 1.15
+        out: list[int] = []
+        for i, t in enumerate(toks):
+            if unit.kind == "duration" and lo == hi and t.vague:
+                continue  # "a few days" does not say "3 days"
+            have = t.frequency if unit.kind == "frequency" else t.duration
+            if have is not None and have[0] <= tol_hi and have[1] >= tol_lo:
+                out.append(i)
         return out
 
     def _stem_hits(self, st: str, besides: str | None = None) -> list[int]:

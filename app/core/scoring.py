@@ -108,17 +108,26 @@ def _fields(note: PatientNote, which: str) -> list[tuple[str, str]]:
     return out
 
 
-def _find(
-    item: Item, texts: list[tuple[str, str]], rd: NoteReader, cache: dict[str, NoteMatcher]
-) -> ItemFound:
+class _Matchers:
+    """Each text of a note (a field or a row) read once, however many items ask about it."""
+
+    def __init__(self, reader: NoteReader) -> None:
+        self.reader = reader
+        self._by_text: dict[str, NoteMatcher] = {}
+
+    def __call__(self, text: str) -> NoteMatcher:
+        m = self._by_text.get(text)
+        if m is None:
+            m = self._by_text[text] = NoteMatcher(text, self.reader)
+        return m
+
+
+def _find(item: Item, texts: list[tuple[str, str]], read: _Matchers) -> ItemFound:
     evidence: list[Evidence] = []
     for name, text in texts:
         if not text.strip():
             continue
-        m = cache.get(text)
-        if m is None:
-            m = cache[text] = NoteMatcher(text, rd)
-        r = m.match(item)
+        r = read(text).match(item)
         if r.present:
             evidence.append(Evidence(name, r.spans, " … ".join(text[a:b] for a, b in r.spans)))
     return ItemFound(item.id, item.text, bool(evidence), tuple(evidence))
@@ -150,13 +159,13 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
     names += [t.name for t in ck.inappropriate_tests]
     names += [s for t in ck.inappropriate_tests for s in t.synonyms]
     rd = (reader or default_reader()).with_items([*labels, *names])
-    cache: dict[str, NoteMatcher] = {}
+    read = _Matchers(rd)
     out = NoteScore()
 
     hist_items = [rd.item(i.id, _label_text(i)) for i in ck.history]
     exam_items = [rd.item(i.id, _label_text(i)) for i in ck.exam]
-    out.history = [_find(it, _fields(note, "history"), rd, cache) for it in hist_items]
-    out.exam = [_find(it, _fields(note, "exam"), rd, cache) for it in exam_items]
+    out.history = [_find(it, _fields(note, "history"), read) for it in hist_items]
+    out.exam = [_find(it, _fields(note, "exam"), read) for it in exam_items]
 
     # diagnoses: match each written diagnosis to the first accepted one it names
     dx_items = _name_items(rd, [(d.id, d.name, list(d.synonyms)) for d in ck.diagnoses])
@@ -168,7 +177,7 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
         written = entry.diagnosis.strip()
         if not written:
             continue
-        m = NoteMatcher(written, rd)
+        m = read(written)
         matched = next(
             (it.id for it in dx_items if it.id not in used and m.match(it).present), None
         )
@@ -176,11 +185,11 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
             used.add(matched)
         dx = by_id.get(matched) if matched else None
         hist_rows = tuple(
-            _check_row(rd, row, hist_items, dx.history_support if dx else [])
+            _check_row(read, row, hist_items, dx.history_support if dx else [])
             for row in entry.history
         )
         exam_rows = tuple(
-            _check_row(rd, row, exam_items, dx.exam_support if dx else []) for row in entry.exam
+            _check_row(read, row, exam_items, dx.exam_support if dx else []) for row in entry.exam
         )
         r = rank.get(matched) if matched else None
         in_order = r is not None and r > last_rank
@@ -212,7 +221,7 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
     for row in note.studies:
         if not row.strip():
             continue
-        m = NoteMatcher(row, rd)
+        m = read(row)
         bad = next((n for n, it in enumerate(bad_items) if m.match(it).present), None)
         hit = next((it.id for it in test_items if m.match(it).present), None)
         if bad is not None and hit is None:
@@ -228,16 +237,16 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
         addresses = tuple(a for a in t.addresses if a in listed)
         out.studies.append(StudyCheck(row, hit, t.name, bool(addresses), addresses))
 
-    out.quality = _quality(note, out, rd)
+    out.quality = _quality(note, out, read)
     out.parts = _parts(out, len(ck.diagnoses), len(ck.tests))
     out.score = round(sum(NOTE_WEIGHTS[k] * v for k, v in out.parts.items()), 4)
     return out
 
 
-def _check_row(rd: NoteReader, row: str, items: list[Item], support: list[str]) -> RowCheck:
+def _check_row(read: _Matchers, row: str, items: list[Item], support: list[str]) -> RowCheck:
     if not row.strip():
         return RowCheck(row)
-    m = NoteMatcher(row, rd)
+    m = read(row)
     found = [it.id for it in items if m.match(it).present]
     contra = [it.id for it in items if it.id not in found and m.match(_flipped(it)).present]
     return RowCheck(
@@ -317,15 +326,13 @@ _EXAM_SYSTEMS = {
 }
 
 
-def _quality(note: PatientNote, s: NoteScore, rd: NoteReader) -> list[QualityCheck]:
-    hist = NoteMatcher(note.history, rd).toks if note.history.strip() else []
+def _quality(note: PatientNote, s: NoteScore, read: _Matchers) -> list[QualityCheck]:
+    rd = read.reader
+    hist = read(note.history).toks if note.history.strip() else []
     words = [t for t in hist if not t.mark]
     stems = {t.stem for t in words}
     has_duration = any(t.duration is not None for t in words)
-    has_onset = (
-        bool(stems & {"start", "began", "begin", "onset", "sinc", "ago", "sudden", "gradual"})
-        or has_duration
-    )
+    has_onset = bool(stems & _ONSET_WORDS) or has_duration
     has_location = any(
         t.concept and rd.lexicon.concepts[t.concept].kind == "body_part" for t in words
     ) or any(t.concept and "pain" in t.concept for t in words)
@@ -350,7 +357,7 @@ def _quality(note: PatientNote, s: NoteScore, rd: NoteReader) -> list[QualityChe
     )
     exam_text = note.physical_exam.lower()
     exam_toks = (
-        [t for t in NoteMatcher(note.physical_exam, rd).toks if not t.mark]
+        [t for t in read(note.physical_exam).toks if not t.mark]
         if note.physical_exam.strip()
         else []
     )

@@ -229,7 +229,9 @@ _SIDES = frozenset({"right", "left"})
 _QUESTION_WORDS = frozenset({"when", "where", "how", "what", "why", "which", "who"})
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """Snowball English stem; cached, since the same words are stemmed over and over."""
     return str(_STEMMER.stemWord(word))
 
 
@@ -419,11 +421,18 @@ class Lexicon:
 
 
 @cache
-def load_lexicon() -> Lexicon:
+def lexicon_data() -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The lexicon and thesaurus files as parsed, read once for every lexicon built on them."""
     with (data_dir() / "lexicon.yaml").open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     with (data_dir() / "thesaurus.yaml").open(encoding="utf-8") as fh:
         groups = (yaml.safe_load(fh) or {}).get("groups") or {}
+    return data, groups
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    data, groups = lexicon_data()
     return Lexicon.from_data(data, groups)
 
 
