@@ -254,3 +254,50 @@ def test_static_vectors_know_everyday_synonyms() -> None:
         assert float(q @ n) > float(q @ f) + 0.1, question
         assert abs(float(q @ q) - 1.0) < 1e-5
     assert not emb.embed(["", "   "], w).any()  # nothing to say gives a zero vector, not NaN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a learner telling the patient what comes next is not asking about a symptom
+        ("I'm going to examine your chest now.", "shared.say.exam_narration"),
+        ("I'm going to have a feel of your tummy.", "shared.say.exam_narration"),
+        ("Now I'll take a listen to your heart.", "shared.say.exam_narration"),
+        ("Could you lie back on the bed for me?", "shared.say.exam_narration"),
+        ("That must be hard.", "shared.say.empathy"),
+        ("That's a lot to deal with.", "shared.say.empathy"),
+        ("Hi, I'm Sam, one of the medical students.", "shared.intro"),
+        ("Morning!", "shared.greeting"),
+        ("If you notice any weakness, come straight back.", "shared.say.return_precautions"),
+        ("These sound like tension headaches to me.", "shared.say.plan"),
+    ],
+)
+def test_a_statement_is_not_taken_for_a_question(engines, text, expected) -> None:  # type: ignore[no-untyped-def]
+    for case_id in (CHEST, ABDO, HEAD, COUGH):
+        reply = ask(engines, case_id, text)
+        items = [i for i in reply.items if i != "challenge"]  # a plan may bring the challenge
+        assert items == [expected], (case_id, text, reply.items)
+        assert {p.kind for p in reply.parts} <= {"statement", "challenge"}, (case_id, text)
+
+
+def test_an_unrecognised_statement_gets_no_answer_about_the_patient(engines) -> None:  # type: ignore[no-untyped-def]
+    # told, not asked: never a symptom answer, whatever words it shares with the script
+    for text in ("I'll be writing a few notes about your chest pain.", "We have plenty of time."):
+        for case_id in (CHEST, ABDO, HEAD, COUGH):
+            reply = ask(engines, case_id, text)
+            assert reply.kind in ("statement", "clarify"), (case_id, text, reply.items)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text", "expected"),
+    [
+        # questions in a statement's words, requests and chat spellings are still questions
+        (CHEST, "I was wondering if you've had any fever.", ["fever"]),
+        (CHEST, "I'd like to know if you have any allergies.", ["allergies"]),
+        (CHEST, "wher does it hurt", ["location"]),
+        (COUGH, "Can you lie flat, and do you ever wake up gasping?", ["orthopnea", "pnd"]),
+        (CHEST, "Talk me through what the pain feels like.", ["character"]),
+    ],
+)
+def test_questions_in_other_forms_are_still_answered(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]
+    assert sorted(ask(engines, case_id, text).items) == sorted(expected)

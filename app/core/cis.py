@@ -28,7 +28,8 @@ BEHAVIOURS: dict[str, str] = {
 _NAME = r"(?:dr\.?|doctor|student\s+doctor)\s+[a-z][a-z'-]+"
 _ROLE = (
     r"(?:doctor|physician|medical student|student doctor|student|resident|intern|"
-    r"clinician|nurse practitioner|pa student|one of the (?:doctors|physicians))"
+    r"clinician|nurse practitioner|pa student|registrar|"
+    r"one of the (?:[a-z-]+ )?(?:doctors|physicians|students|residents|interns|team))"
 )
 
 _PATTERNS: dict[str, list[str]] = {
@@ -36,6 +37,8 @@ _PATTERNS: dict[str, list[str]] = {
         rf"\b(?:i am|i'm|im|my name is|this is)\s+{_NAME}",
         rf"\bmy name is\s+[a-z][a-z'-]+.{{0,60}}\b{_ROLE}",
         rf"\b(?:i am|i'm|im)\s+[a-z][a-z'-]+\s*,?\s+(?:and\s+)?(?:i am|i'm|im)?\s*(?:a|an|the|your)\s+(?:[\w-]+\s+){{0,2}}{_ROLE}",
+        rf"\b(?:i am|i'm|im)\s+[a-z][a-z'-]+\s*,\s*{_ROLE}",
+        r"\b(?:i am|i'm|im)\s+(?:one of the|a|an|the|your)\s+(?:[\w-]+\s+){0,2}(?:students?|doctors?|physicians?|residents?|interns?)\b",
         rf"\b(?:i am|i'm|im)\s+(?:a|an|the|your)\s+{_ROLE}.{{0,40}}\b(?:my name is|named|called)\s+[a-z]+",
     ],
     "confirm_name": [
@@ -62,7 +65,10 @@ _PATTERNS: dict[str, list[str]] = {
     ],
     "empathy": [
         r"\b(?:i'?m|i am) (?:so |very |really )?sorry (?:to hear|that you|you(?:'re| are|'ve| have)|about|for)",
-        r"\bthat (?:sounds|must be|must have been|seems) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable|rough|miserable|horrible|unpleasant|worrying)",
+        r"\b(?:that|this|it) (?:sounds|must be|must have been|seems|has been|can be|must feel) (?:\w+ )?(?:difficult|hard|frightening|scary|painful|stressful|tough|awful|terrible|upsetting|worrying|concerning|exhausting|frustrating|overwhelming|uncomfortable|rough|miserable|horrible|unpleasant|distressing|draining|tiring|alarming|debilitating|challenging|nasty|no fun|a lot)",
+        r"\b(?:that'?s|that is|it'?s|it is|this is) (?:\w+ )?(?:a lot to (?:deal with|cope with|go through|handle|take in)|(?:so |really |very )?(?:hard|tough|rough|difficult|awful|terrible|horrible|scary|frightening|upsetting|no fun) (?:for you|to deal with|to cope with|to go through|to live with))",
+        r"\b(?:i'?m|i am) (?:so |very |really |truly )?sorry\W*$|^(?:oh,? )?(?:no|dear)?,? ?(?:i'?m )?sorry to hear",
+        r"\byou(?:'ve| have) (?:really )?been through a lot\b|\bpoor (?:you|thing)\b|\bhow (?:hard|difficult|frustrating|scary|frightening|worrying|stressful) (?:this|that|it) (?:is|must be|has been|must have been)",
         r"\bi can (?:see|imagine|understand|tell|hear)\b",
         r"\bi understand (?:that|how|why|you|this|your)\b",
         r"\bi hear (?:you|that)\b",
@@ -114,11 +120,12 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:come back|return|call (?:us|me|the clinic|your doctor)|seek (?:medical )?(?:help|care|attention))\b.{0,60}\b(?:if|when|should)\b",
         r"\bif (?:the|your|it|things|you|anything|symptoms?).{0,60}\b(?:worse|worsens|changes|gets? bad|comes back|returns|develop|notice)\b.{0,60}\b(?:call|come|go|seek|return|tell|let (?:us|me|the nurse|someone) know)\b",
         r"\bdon'?t hesitate to (?:call|come|contact)\b",
+        r"\bif\b.{0,80}\b(?:come (?:straight |right |back )?(?:back|in)|call (?:us|me|911|999|112|an ambulance|the clinic|for help)|go (?:straight |right )?to (?:the |a )?(?:emergency|er\b|a ?& ?e\b|hospital)|seek (?:medical )?(?:help|care|attention))",
     ],
     "closure": [
         r"\bthank you (?:for (?:coming|your time|your patience|seeing me|talking|answering|sharing)|so much|very much)\b",
         r"\b(?:it was )?(?:nice|good|a pleasure) (?:to )?(?:meet|meeting|see|seeing|talk|talking)(?: with)? you\b",
-        r"\b(?:the nurse|someone|i|we)(?:'ll| will) (?:be back|come back|return|see you|draw|take|schedule|call you|be in touch)",
+        r"\b(?:the nurse|someone|i|we)(?:'ll| will) (?:be back|come back|return|see you|draw|take (?:some |a )?(?:blood|samples?|a sample)|schedule|call you|be in touch)",
         r"\bwhat (?:happens|will happen) next\b",
         r"\b(?:next steps?|the plan) (?:is|are|will be)\b",
         r"\btake care\b",

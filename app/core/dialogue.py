@@ -61,11 +61,58 @@ _BEHAVIOUR_INTENT = {
     "closure": "say.closure",
 }
 
+# Words a sentence may open with that say nothing about whether it asks or tells.
+_LEAD = (
+    r"^(?:(?:so|and|but|ok(?:ay)?|now|also|sorry|right|alright|all right|well|great|good|"
+    r"thanks|thank you|um|uh|hmm|oh|next|then|just|lastly|finally|first(?:ly)?)[,.!]?\s+)*"
+)
+# Chat spellings of question words: "wat meds?", "wher does it hurt", "hows ur sleep".
+_QUESTION_TYPOS = {
+    "wat": "what",
+    "wut": "what",
+    "wht": "what",
+    "wen": "when",
+    "wher": "where",
+    "whr": "where",
+    "hw": "how",
+    "hwo": "how",
+    "wich": "which",
+    "hows": "how is",
+    "whats": "what is",
+    "wheres": "where is",
+    "whens": "when is",
+    "whos": "who is",
+}
+_QUESTION_TYPO = re.compile(r"\b(?:" + "|".join(_QUESTION_TYPOS) + r")\b")
+
 # A sentence that is not a question is usually a statement to the patient; these tell which.
 _QUESTION_START = re.compile(
-    r"^(?:so |and |but |ok(?:ay)?,? |now,? |also,? |sorry,? )*(?:do|does|did|are|is|was|were|have|has|had|"
-    r"can|could|will|would|should|may|might|shall|how|what|whats|what's|when|where|why|who|"
-    r"which|any|anything|anyone|ever|tell me|describe|explain|show me|point)\b"
+    _LEAD + r"(?:do|does|did|are|is|was|were|have|has|had|"
+    r"can|could|will|would|should|may|might|shall|how|what|what's|when|where|why|who|"
+    r"which|any|anything|anyone|ever|tell me|describe|explain|show me|point|"
+    r"(?:walk|talk|take) me through|rate|give me|let me know)\b"
+)
+# "I was wondering if...", "I'd like to know whether...": a question in a statement's words
+_DISGUISED_QUESTION = re.compile(
+    r"\b(?:i (?:was |am |'m )?wonder(?:ing)?|i(?:'d| would) (?:like|love|want) to (?:know|hear|ask)|"
+    r"i (?:want|wanted|need|needed) to (?:know|ask|hear|find out)|i(?:'m| am) curious|"
+    r"let me ask|i(?:'m| am)? ?going to ask (?:you )?(?:about|if|whether|how|what|when|where)|"
+    r"i(?:'ll| will) ask (?:you )?(?:about|if|whether)|i have (?:a|some) questions? about)\b"
+)
+# A sentence whose subject is the learner, or that comments on what the patient said, tells
+# rather than asks ("I'm going to examine your chest now", "That must be hard").
+_STATEMENT_START = re.compile(
+    _LEAD + r"(?:i|i'm|im|i am|i'll|i will|i've|i have|i'd|i would|i need|i want|i think|i can|"
+    r"we|we'll|we're|we've|we need|let me|let's|lets|that|that's|thats|this|it's|it|these|"
+    r"those|sorry|thank|thanks|you'll|you will|you should|you need to|you're going to|"
+    r"you said|you mentioned|you told me|you've told me|you described|if you|if it|if the|"
+    r"if your|if things|if anything|once|please|perfect|excellent|understood|got it|i see)\b"
+)
+_EXAM_VERB = (
+    r"(?:listen|examine|check|press|feel|look|test|tap|palpate|percuss|auscultate|shine|"
+    r"take a (?:quick |brief |little )?(?:look|listen|feel)|have a (?:quick |brief |little )?"
+    r"(?:look|listen|feel|peek)|take your (?:blood pressure|pulse|temperature)|measure|wash|"
+    r"move your|bend your|lift your|raise your|push on|put my hands?|place my|use my stethoscope)"
 )
 _STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -75,30 +122,54 @@ _STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"possible)|this (?:could|might|may) be|most likely|(?:my|our) (?:main )?concern|"
             r"i'?m (?:worried|concerned) (?:that|about)|we(?:'ll| will| need to| should| can| are going to)|"
             r"i(?:'d| would) like to (?:order|do|run|get|check|send|start|arrange|refer)|"
-            r"i'?m going to (?:order|run|send|start|get|arrange|refer)|the plan|next steps?|"
-            r"diagnosis|differential)\b"
+            r"i'?m going to (?:order|run|send|start|get|arrange|refer|prescribe)|the plan|next steps?|"
+            r"diagnosis|differential|from what you(?:'ve| have)? (?:told|described|said)|"
+            r"(?:this|it) (?:sounds|looks|seems) like (?:a |an |it )|these (?:sound|look|seem) like)"
         ),
     ),
     (
         "say.exam_narration",
         re.compile(
-            r"^(?:(?:now|next|okay|ok|so|alright)[, ]+)*(?:i(?:'m| am) going to|i will|i'll|let me|"
-            r"i(?:'d| would) like to|i need to)\s+(?:listen|examine|check|press|feel|look|test|tap|"
-            r"palpate|shine|take a look|have a look|wash)\b"
+            _LEAD + r"(?:i(?:'m| am) (?:just |now |also |then )?going to|i will|i'll|let me|"
+            r"i(?:'d| would) (?:just )?like to|i need to|i want to|we(?:'ll| will| are going to))"
+            r"\s+(?:just |now |quickly |gently |briefly |also |then |first )*" + _EXAM_VERB + r"\b"
             r"|^(?:please |can you |could you )?(?:take a deep breath|breathe|lie (?:down|back)|"
             r"sit (?:up|forward|back)|follow my|squeeze|push|pull|relax|open your mouth|say ah|"
-            r"look (?:up|at|straight)|stand up|walk|touch your|close your eyes|stick out)\b"
+            r"look (?:up|at|straight)|stand up|walk (?:for me|across|to|over|in a|towards|on)|"
+            r"touch your|close your eyes|stick out|roll (?:over|onto)|hop (?:up|on)|"
+            r"turn (?:over|around|your head)|cough for me)\b"
         ),
     ),
     (
         "intro",
         re.compile(
-            r"^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))[ ,!.]*)?(?:i am|i'm|im|my name is|"
-            r"this is)\b.{0,40}\b(?:doctor|dr|physician|student|resident|intern|nurse|clinician)\b"
+            r"^(?:(?:hi|hiya|hello|hey|good (?:morning|afternoon|evening))[ ,!.]*(?:there[ ,!.]*)?)?"
+            r"(?:i am|i'm|im|my name is|this is)\b.{0,40}\b(?:doctors?|dr|physicians?|students?|"
+            r"residents?|interns?|nurses?|clinicians?|registrar|house officer|fy1|fy2)\b"
         ),
     ),
-    ("greeting", re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|howdy)\b")),
+    (
+        "greeting",
+        re.compile(
+            r"^(?:hi|hiya|hello|hey|howdy|greetings|g'day|good (?:morning|afternoon|evening|day))\b"
+            r"|^(?:morning|afternoon|evening)[ ,!.]*(?:$|there\b|to you\b|mr\b|mrs\b|ms\b|miss\b)"
+        ),
+    ),
 ]
+# An exam instruction put as a request ("Could you lie back for me?") is not a question about
+# the patient, unless it asks whether they can ("can you take a deep breath without pain?").
+_INSTRUCTION = re.compile(
+    _LEAD + r"(?:please |could you |would you |will you |can you (?=.*\bfor me\b))?(?:just |now )?"
+    r"(?:take (?:a |some )?(?:big |deep )?breaths?|breathe (?:in|out)|lie (?:down|back)|"
+    r"sit (?:up|forward|back)|lean (?:forward|back)|follow my|squeeze my|open your mouth|"
+    r"say ah|stick out your tongue|roll (?:over|onto)|hop (?:up|onto)|turn (?:over|onto|your head)|"
+    r"cough for me|look (?:straight|up|down|at my|to the)|close your eyes|relax your|stand up|"
+    r"bend (?:forward|over|your)|push against|pull against)\b"
+)
+_NOT_AN_INSTRUCTION = re.compile(
+    r"\b(?:without|hurt|hurts|pain|painful|able|okay|ok|comfortably|difficult|trouble|worse|"
+    r"better|when|how|night|and (?:do|does|did|is|are|have|has|any))\b"
+)
 # statements a learner makes, never asks
 _DECLARATIVE = frozenset(
     {
@@ -113,9 +184,24 @@ _DECLARATIVE = frozenset(
 )
 
 
-def _is_question(sentence: str) -> bool:
+def _folded(sentence: str) -> str:
     text = fold(sentence).strip()
-    return text.endswith("?") or bool(_QUESTION_START.match(text))
+    return _QUESTION_TYPO.sub(lambda m: _QUESTION_TYPOS[m.group(0)], text)
+
+
+def _is_question(sentence: str) -> bool:
+    text = _folded(sentence)
+    return (
+        text.endswith("?")
+        or bool(_QUESTION_START.match(text))
+        or bool(_DISGUISED_QUESTION.search(text))
+    )
+
+
+def _is_statement(sentence: str) -> bool:
+    """The learner tells the patient something: a statement, never a question to answer."""
+    text = _folded(sentence)
+    return not _is_question(sentence) and bool(_STATEMENT_START.match(text))
 
 
 # behaviours that are statements, not questions: recognised before any matching
@@ -521,16 +607,23 @@ class DialogueEngine:
             return None
         return chosen
 
-    def rank_for(self, sentence: str, limit: int = 5) -> list[Scored]:
-        """Like rank, but a question is never taken for a declarative statement."""
-        ranked = self.rank(sentence, limit + 4)
-        if _is_question(sentence):
-            ranked = [r for r in ranked if r.candidate.topic not in _DECLARATIVE]
+    def rank_for(self, sentence: str, limit: int = 5, statement: bool = False) -> list[Scored]:
+        """Like rank, but a question is never taken for a declarative statement, nor a
+        statement ("I'm going to feel your tummy") for a question about the patient."""
+        if statement:
+            ranked = [
+                r for r in self.rank(sentence, len(self.candidates)) if not r.candidate.is_question
+            ]
+        else:
+            ranked = self.rank(sentence, limit + 4)
+            if _is_question(sentence):
+                ranked = [r for r in ranked if r.candidate.topic not in _DECLARATIVE]
         return ranked[:limit]
 
     def understand(self, sentence: str) -> list[Scored] | None:
         """What one sentence asks: one or more candidates, or None when it is unclear."""
-        whole = self.rank_for(sentence)
+        statement = _is_statement(sentence)
+        whole = self.rank_for(sentence, statement=statement)
         parts = [p for p in _PART.split(sentence) if p and p.strip()]
         if len(parts) >= 2:
             chosen: list[Scored] = []
@@ -538,7 +631,7 @@ class DialogueEngine:
             for part in parts:
                 if not self.analyzer.analyse(part).features:
                     continue
-                decided = self._decide(self.rank_for(part), PART_THRESHOLD)
+                decided = self._decide(self.rank_for(part, statement=statement), PART_THRESHOLD)
                 if decided is None:
                     ok = False
                     break
@@ -671,6 +764,9 @@ class Conversation:
     def _statement(self, sentence: str, hits: list[BehaviourHit]) -> list[Scored] | None:
         """A sentence that is not a question, recognised by what it does."""
         text = fold(sentence).strip()
+        if _INSTRUCTION.match(text) and not _NOT_AN_INSTRUCTION.search(text):
+            cand = self.engine.candidate_for("say.exam_narration")
+            return [Scored(cand, 1.0)] if cand else None
         if _is_question(sentence):
             return None
         topic: str | None = None
