@@ -301,3 +301,42 @@ def test_an_unrecognised_statement_gets_no_answer_about_the_patient(engines) -> 
 )
 def test_questions_in_other_forms_are_still_answered(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]
     assert sorted(ask(engines, case_id, text).items) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # small talk and general knowledge: the SP asks what the learner means
+        "Did you catch the football match on Saturday?",
+        "What's the wifi password?",
+        "Have you seen the new superhero movie?",
+        "Who is the prime minister of Canada?",
+        # a pointer back at something the question does not name
+        "and the last thing?",
+        "what about the one after?",
+    ],
+)
+def test_an_off_topic_or_vague_question_gets_a_clarification(engines, text) -> None:  # type: ignore[no-untyped-def]
+    for case_id in (CHEST, ABDO, HEAD, COUGH):
+        assert ask(engines, case_id, text).items == [CLARIFY_ID], (case_id, text)
+
+
+def test_off_topic_phrasings_do_not_take_clinical_questions(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, CHEST, "Do you watch what you eat?").items == ["diet"]
+    assert ask(engines, COUGH, "Have you travelled anywhere on holiday recently?").items == [
+        "travel"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text"),
+    [
+        (CHEST, "Is it getting better or worse?"),
+        (COUGH, "Are you feeling better, worse or about the same?"),
+        (HEAD, "Compared with last month, are they better or worse?"),
+    ],
+)
+def test_better_or_worse_is_one_question(engines, case_id, text) -> None:  # type: ignore[no-untyped-def]
+    items = ask(engines, case_id, text).items
+    assert items in (["progression"], [CLARIFY_ID]), items
+    assert items == ["progression"] or case_id == HEAD

@@ -28,7 +28,7 @@ from app.core.resources import data_dir
 from app.core.semantic import StaticEmbedder, default_embedder
 from app.core.text import Analysis, Analyzer, Lexicon, fold, load_lexicon
 
-CandidateKind = Literal["case", "shared", "default_negative", "statement"]
+CandidateKind = Literal["case", "shared", "default_negative", "statement", "off_topic"]
 ReplyKind = Literal[
     "answer", "default_negative", "statement", "clarify", "repeat", "challenge", "mixed", "empty"
 ]
@@ -230,18 +230,83 @@ _ATTRIBUTE_FEATURES = frozenset(
 
 _QUESTION_ONLY = frozenset({"when", "where", "how", "what", "why", "which", "who"})
 
+# "what about the thing before?", "and the other one?": a pointer back at something unnamed,
+# which only the learner knows; the SP asks what they mean rather than guess
+_VAGUE_OPENER = re.compile(
+    r"^(?:(?:and|so|ok|okay|um|uh|then|right)[,.]?\s+)*(?:(?:what|how) about|what of|and)\b"
+)
+_VAGUE_WORDS = frozenset(
+    [
+        "what",
+        "how",
+        "about",
+        "and",
+        "so",
+        "ok",
+        "okay",
+        "um",
+        "uh",
+        "then",
+        "right",
+        "the",
+        "a",
+        "an",
+        "that",
+        "this",
+        "it",
+        "those",
+        "these",
+        "thing",
+        "things",
+        "one",
+        "ones",
+        "stuff",
+        "other",
+        "another",
+        "else",
+        "before",
+        "after",
+        "last",
+        "first",
+        "second",
+        "third",
+        "next",
+        "previous",
+        "earlier",
+        "later",
+        "again",
+        "bit",
+        "part",
+        "rest",
+        "same",
+        "too",
+        "as",
+        "well",
+    ]
+)
+
 # sentence ends, but not the dot of a title ("Dr. Lee", "Mr. Hayes")
 _SENTENCE = re.compile(
     r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<=[.!?;])\s+|\n+",
     re.IGNORECASE,
 )
 _PART = re.compile(r"\s*(?:,|\bor\b|\band\b|\balso\b|\bplus\b|/)\s*", re.IGNORECASE)
+# alternatives that make one question, not two: "better or worse?", "sharp or dull?"
+_ONE_QUESTION = re.compile(
+    r"\b(?:better|worse|improving|worsening)\s*(?:,|or|and)\s*(?:better|worse|improving|"
+    r"worsening|(?:the |staying |stayed |about )?the same|same)\b"
+    r"|\b(?:sharp|dull|sudden|suddenly|gradual|gradually|constant|continuous|mild|moderate)"
+    r"\s*(?:,|or)\s*(?:sharp|dull|sudden|suddenly|gradual|gradually|intermittent|"
+    r"(?:does it |do they )?come and go|moderate|severe)\b"
+    r"|\b(?:come|comes|coming) and (?:go|goes|going)\b|\b(?:on and off|off and on|up and down)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class IntentDef:
     key: str
-    kind: Literal["question", "statement"]
+    kind: Literal["question", "statement", "off_topic"]
     phrasings: tuple[str, ...]
 
 
@@ -430,6 +495,12 @@ class DialogueEngine:
             )
         shared_topics = {s.topic for s in self.shared.items}
         for key, intent in self.intents.items():
+            if intent.kind == "off_topic":
+                # small talk is recognised only so that it is not taken for a script item
+                out.append(
+                    Candidate(f"off_topic.{key}", key, "off_topic", "", list(intent.phrasings))
+                )
+                continue
             # a catalogue question neither the case nor the shared script answers: the SP
             # still recognises it (so it is not mistaken for another question) and says so.
             if key not in case_topics and key not in shared_topics:
@@ -557,6 +628,8 @@ class DialogueEngine:
         feats = set(analysis.features)
         if not feats - _QUESTION_ONLY:
             return []  # "what about that?" asks nothing the SP can answer
+        if _VAGUE_OPENER.match(fold(text).strip()) and set(analysis.words) <= _VAGUE_WORDS:
+            return []  # "and the one before?" points at something it does not name
         q_norm = math.sqrt(sum(self.idf.get(f, self.unknown_idf) ** 2 for f in feats))
         acc: dict[tuple[int, int], float] = defaultdict(float)
         for f in feats:
@@ -591,6 +664,8 @@ class DialogueEngine:
         if not ranked or ranked[0].score < threshold or ranked[0].coverage < COVERAGE_MIN:
             return None
         top = ranked[0]
+        if top.candidate.kind == "off_topic":
+            return None
         chosen = [top]
         for other in ranked[1:]:
             if top.score - other.score > MARGIN:
@@ -625,7 +700,7 @@ class DialogueEngine:
         statement = _is_statement(sentence)
         whole = self.rank_for(sentence, statement=statement)
         parts = [p for p in _PART.split(sentence) if p and p.strip()]
-        if len(parts) >= 2:
+        if len(parts) >= 2 and not _ONE_QUESTION.search(sentence):
             chosen: list[Scored] = []
             ok = True
             for part in parts:
