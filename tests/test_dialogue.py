@@ -340,3 +340,22 @@ def test_better_or_worse_is_one_question(engines, case_id, text) -> None:  # typ
     items = ask(engines, case_id, text).items
     assert items in (["progression"], [CLARIFY_ID]), items
     assert items == ["progression"] or case_id == HEAD
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text", "expected"),
+    [
+        # a bare alternative borrows the rest of its question from the part before it
+        (ABDO, "Has your urine been pink or bloody?", ["hematuria"]),
+        (HEAD, "How many days a week do you take ibuprofen or paracetamol?", ["analgesic-days"]),
+        # "between X and Y" and "now and then" join, they do not list
+        (CHEST, "Have you noticed a connection between the pain and eating?", ["meals"]),
+        # true lists are still answered item by item
+        (COUGH, "Any fever or chills?", ["chills", "fever"]),
+        (ABDO, "etoh/ivdu?", ["alcohol", "drugs"]),
+        # a question that names a scripted symptom is about it, not an open question
+        (COUGH, "Could you tell me a bit more about the cough?", ["cough"]),
+    ],
+)
+def test_compound_questions_split_only_where_they_list(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]
+    assert sorted(ask(engines, case_id, text).items) == sorted(expected)

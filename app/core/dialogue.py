@@ -228,6 +228,9 @@ _ATTRIBUTE_FEATURES = frozenset(
     )
 ) | {"when", "where", "how"}
 
+# questions that name nothing: a question that names a scripted symptom is about that symptom
+_OPEN_QUESTIONS = frozenset({"tell_more", "chief_complaint"})
+
 _QUESTION_ONLY = frozenset({"when", "where", "how", "what", "why", "which", "who"})
 
 # "what about the thing before?", "and the other one?": a pointer back at something unnamed,
@@ -298,7 +301,9 @@ _ONE_QUESTION = re.compile(
     r"|\b(?:sharp|dull|sudden|suddenly|gradual|gradually|constant|continuous|mild|moderate)"
     r"\s*(?:,|or)\s*(?:sharp|dull|sudden|suddenly|gradual|gradually|intermittent|"
     r"(?:does it |do they )?come and go|moderate|severe)\b"
-    r"|\b(?:come|comes|coming) and (?:go|goes|going)\b|\b(?:on and off|off and on|up and down)\b",
+    r"|\b(?:come|comes|coming) and (?:go|goes|going)\b|\b(?:on and off|off and on|up and down)\b"
+    r"|\b(?:now and then|now and again|here and there|back and forth|in and out)\b"
+    r"|\bbetween\b[^?,]{0,60}\band\b",
     re.IGNORECASE,
 )
 
@@ -567,6 +572,9 @@ class DialogueEngine:
         self._by_topic: dict[str, Candidate] = {}
         for cand in self.candidates:
             self._by_topic.setdefault(cand.topic, cand)
+        self._open_questions = [
+            ci for ci, c in enumerate(self.candidates) if c.topic in _OPEN_QUESTIONS
+        ]
         self._by_symptom: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
             sx = _sx_key(cand.topic)
@@ -651,11 +659,17 @@ class DialogueEngine:
         # a symptom named in a yes/no question points at the item whose topic is that
         # symptom, even when another item's phrasing happens to mention it too; not when the
         # question asks about an attribute ("when did the chest pain start?")
+        named = False
         if not feats & _ATTRIBUTE_FEATURES:
             for key in analysis.concepts:
                 for ci in self._by_symptom.get(key, ()):
                     if ci in best:
                         best[ci] += TOPIC_BONUS
+                        named = True
+        # "tell me more about this cough" asks about the cough, not for the story again
+        if named:
+            for ci in self._open_questions:
+                best.pop(ci, None)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
         return [Scored(self.candidates[ci], s, coverage[ci]) for ci, s in ranked]
 
@@ -703,10 +717,29 @@ class DialogueEngine:
         if len(parts) >= 2 and not _ONE_QUESTION.search(sentence):
             chosen: list[Scored] = []
             ok = True
+            previous = ""
+            before: list[Scored] = []
             for part in parts:
-                if not self.analyzer.analyse(part).features:
+                features = self.analyzer.analyse(part).features
+                if not features:
                     continue
                 decided = self._decide(self.rank_for(part, statement=statement), PART_THRESHOLD)
+                # a bare alternative may take the rest of the question from the part before
+                # it: "has your urine looked red or bloody?" asks whether the urine looked
+                # bloody, not about blood in the stool; the whole reading must be one of the two
+                if (
+                    len(previous.split()) >= 2
+                    and len(features) == 1
+                    and not _QUESTION_START.match(_folded(part))
+                ):
+                    whole_part = previous.rsplit(None, 1)[0] + " " + part.strip()
+                    within = self._decide(
+                        self.rank_for(whole_part, statement=statement), PART_THRESHOLD
+                    )
+                    ids = {d.candidate.id for d in [*before, *(decided or [])]}
+                    if within and all(d.candidate.id in ids for d in within):
+                        decided = within
+                previous, before = part, decided or []
                 if decided is None:
                     ok = False
                     break

@@ -515,8 +515,8 @@ class Analyzer:
             if exp is not None and tok not in DIALOGUE_NOT_ABBREVIATIONS:
                 out.extend(expand_contractions(raw_tokens(exp)))
                 continue
-            if "/" in tok:
-                out.extend(p for p in tok.split("/") if p)
+            if "/" in tok:  # "etoh/ivdu": each side may be an abbreviation of its own
+                out.extend(self.normalize_words(" ".join(p for p in tok.split("/") if p)))
                 continue
             out.append(self.speller.correct(tok))
         return out
