@@ -88,6 +88,7 @@ class EncounterClock:
         self._last_t = 0.0
         self.leftover_seconds = 0.0
         self._encounter_used = 0.0
+        self._note_seconds: float | None = None  # set when a saved note is resumed
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -172,7 +173,11 @@ class EncounterClock:
         duration = {
             Stage.DOOR: fmt.door_seconds,
             Stage.ENCOUNTER: fmt.encounter_minutes * 60,
-            Stage.NOTE: fmt.note_minutes * 60 + self.leftover_seconds,
+            Stage.NOTE: (
+                self._note_seconds
+                if self._note_seconds is not None
+                else fmt.note_minutes * 60 + self.leftover_seconds
+            ),
             Stage.DONE: 0.0,
         }[stage]
         if stage in (Stage.DOOR, Stage.NOTE) and duration <= 0:
@@ -235,6 +240,14 @@ class EncounterClock:
         if self._run is not None:
             raise ClockError("the clock has already started")
         self._begin(Stage.DOOR, self._now(), 0.0)
+        return self.poll()
+
+    def start_note(self, seconds: float) -> list[ClockEvent]:
+        """Resume a saved note: the clock starts in the note stage with the time that was left."""
+        if self._run is not None:
+            raise ClockError("the clock has already started")
+        self._note_seconds = max(0.0, seconds)
+        self._begin(Stage.NOTE, self._now(), 0.0)
         return self.poll()
 
     def poll(self) -> list[ClockEvent]:

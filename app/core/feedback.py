@@ -131,6 +131,15 @@ class Feedback:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def scores(self) -> dict[str, float | None]:
+        """The domain scores an attempt record keeps (and lists and charts read)."""
+        return {
+            "ice": self.ice.score,
+            "cis": self.cis.score,
+            "sep": self.sep.score,
+            "note": float(self.note.get("score", 0.0)),
+        }
+
 
 def band(domain: str, score: float | None) -> Band:
     if score is None:
@@ -292,7 +301,7 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
             why = advice.get(key, "")
             if key == "empathy" and empathy:
                 why = (
-                    f"You made {len(empathy)} empathy statement; make at least {EMPATHY_NEEDED}. "
+                    f"Make at least {EMPATHY_NEEDED} empathy statements (you made {len(empathy)}). "
                     + why
                 )
             dom.missed.append(Missed(key, label, why))

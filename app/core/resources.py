@@ -35,3 +35,16 @@ def assets_dir() -> Path:
 def data_dir() -> Path:
     """Engine data (lexicon, intents, exam formats) shipped inside the package."""
     return _PACKAGE_ROOT / "core" / "data"
+
+
+def user_data_dir() -> Path:
+    """Where attempts and note drafts live: $OSCE_SIM_DATA, or the platform's data folder."""
+    override = os.environ.get("OSCE_SIM_DATA")
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("osce-sim", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

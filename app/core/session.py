@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import cached_property
 
 from app.core.attempt import (
     Action,
@@ -41,12 +42,43 @@ class EncounterSession:
     ) -> None:
         self.case = case
         self.format = fmt
+        self.shared = shared
         self.clock = EncounterClock(fmt, time_source, mode)
-        self.engine = engine or DialogueEngine(case, shared)
-        self.conversation = Conversation(self.engine)
+        self._engine = engine
         self.attempt = Attempt(
             learner=learner, case_id=case.id, case_title=case.title, format=fmt.name, mode=mode
         )
+
+    @cached_property
+    def engine(self) -> DialogueEngine:
+        # built on first use: a resumed note never needs the SP, and building one takes a while
+        return self._engine or DialogueEngine(self.case, self.shared)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        return Conversation(self.engine)
+
+    @classmethod
+    def resume_note(
+        cls,
+        case: Case,
+        fmt: ExamFormat,
+        shared: SharedScript,
+        attempt: Attempt,
+        note_seconds: float,
+        *,
+        time_source: TimeSource = time.monotonic,
+    ) -> EncounterSession:
+        """Pick up a saved attempt at its note, with the note time that was left."""
+        if attempt.case_id != case.id:
+            raise SessionError(
+                f"the saved attempt is for case {attempt.case_id!r}, not {case.id!r}"
+            )
+        mode: Mode = "exam" if attempt.mode == "exam" else "practice"
+        session = cls(case, fmt, shared, mode=mode, time_source=time_source)
+        session.attempt = attempt
+        session._record(session.clock.start_note(note_seconds))
+        return session
 
     # -- time --------------------------------------------------------------------------------
     def _record(self, events: list[ClockEvent]) -> list[ClockEvent]:
