@@ -14,11 +14,9 @@ from app import __version__
 
 
 def _data_dir() -> Path:
-    import platformdirs
+    from app.core.resources import user_data_dir
 
-    path = Path(platformdirs.user_data_dir("osce-sim", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return user_data_dir()
 
 
 # -- cases ---------------------------------------------------------------------------------
@@ -411,9 +409,34 @@ def cmd_practice(args: argparse.Namespace) -> int:
     return _terminal_encounter(case, load_shared_script(), args.format, args.mode)
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.ui.app import run
+
+    return run(args.gui_case, args.gui_format, args.gui_mode)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.ui.demo import run_demo
+
+    return run_demo(
+        args.case_id, speed=args.speed, screenshots=args.screenshots, format_name=args.format
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="osce-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"osce-sim {__version__}")
+    p.add_argument(
+        "--case", dest="gui_case", metavar="ID", help="open the app at this case's door sign"
+    )
+    p.add_argument("--format", dest="gui_format", metavar="NAME", help="exam format for --case")
+    p.add_argument(
+        "--mode",
+        dest="gui_mode",
+        choices=["practice", "exam"],
+        default="practice",
+        help="practice: prompts and pausing; exam: neither",
+    )
     sub = p.add_subparsers(dest="command")
 
     cases = sub.add_parser("cases", help="validate and list case files")
@@ -449,6 +472,13 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--json", action="store_true", help="print JSON instead of text")
     fb.set_defaults(func=cmd_feedback)
 
+    demo = sub.add_parser("demo", help="play a scripted encounter through the real window")
+    demo.add_argument("case_id", nargs="?", help="the case to play (default: the first)")
+    demo.add_argument("--speed", type=float, default=20.0, help="times faster than real time")
+    demo.add_argument("--screenshots", type=Path, metavar="DIR", help="save a PNG of every screen")
+    demo.add_argument("--format", default="step2cs")
+    demo.set_defaults(func=cmd_demo)
+
     pr = sub.add_parser("practice", help="a timed encounter and note in the terminal")
     pr.add_argument("case_id", nargs="?")
     pr.add_argument("--format", default="step2cs")
@@ -461,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["practice", *(argv or [])])
+        return cmd_gui(args)
     rc: int = args.func(args)
     return rc
 

@@ -1,0 +1,91 @@
+"""Starting the desktop app: the Qt application, the services, and the first screen."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from app.core.cases import load_library, load_shared_script
+from app.core.drafts import DraftStore
+from app.core.formats import load_formats
+from app.core.resources import user_data_dir
+from app.core.store import Store, sqlite_url
+from app.ui.main_window import MainWindow, Services
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("OSCE Simulator")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("osce-sim")
+    app.setStyle("Fusion")  # the same look everywhere; Fusion follows the system colour scheme
+    scheme = app.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        app.setPalette(_dark_palette())
+    return app
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    dark, base, text = "#2b2b2b", "#1e1e1e", "#e6e6e6"
+    for role, colour in (
+        (QPalette.ColorRole.Window, dark),
+        (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base),
+        (QPalette.ColorRole.AlternateBase, dark),
+        (QPalette.ColorRole.Text, text),
+        (QPalette.ColorRole.Button, dark),
+        (QPalette.ColorRole.ButtonText, text),
+        (QPalette.ColorRole.Highlight, "#1565c0"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.ToolTipBase, base),
+        (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.Midlight, "#3a3a3a"),
+    ):
+        p.setColor(role, colour)
+    return p
+
+
+def default_services(data: Path | None = None) -> Services:
+    folder = data or user_data_dir()
+    formats, _errors = load_formats(folder / "formats")
+    return Services(
+        library=load_library(),
+        shared=load_shared_script(),
+        formats=formats,
+        store=Store(sqlite_url(folder / "attempts.sqlite3")),
+        drafts=DraftStore(folder),
+    )
+
+
+def run(case_id: str | None = None, format_name: str | None = None, mode: str = "practice") -> int:
+    app = application()
+    services = default_services()
+    if format_name and format_name not in services.formats:
+        known = ", ".join(sorted(services.formats))
+        print(f"no exam format {format_name!r} (known: {known})", file=sys.stderr)
+        return 2
+    if case_id and case_id not in services.library.cases:
+        known = ", ".join(sorted(services.library.cases))
+        print(f"no case {case_id!r}; known cases: {known}", file=sys.stderr)
+        return 2
+    window = MainWindow(services)
+    window.show()
+    if case_id:
+        window.start_case(case_id, format_name or "step2cs", mode)
+    elif format_name:
+        window.library_screen.set_format(format_name)
+    rc = app.exec()
+    services.store.close()
+    return int(rc)

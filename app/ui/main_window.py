@@ -1,0 +1,342 @@
+"""The main window: it moves the learner through library, door, encounter, note and feedback.
+
+It owns the long-lived pieces (case library, store, drafts, workers, speaker) and makes a new
+session model and new encounter and note screens for each attempt, so nothing of one attempt
+leaks into the next. Slow work (building the SP, scoring, saving) goes to the worker pool.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from app.core.attempt import Attempt
+from app.core.case_schema import Case, SharedScript
+from app.core.cases import CaseLibrary
+from app.core.clock import Mode, Stage, TimeSource
+from app.core.dialogue import DialogueEngine
+from app.core.drafts import Draft, DraftError, DraftStore
+from app.core.feedback import Feedback, build_feedback
+from app.core.formats import DEFAULT_FORMAT, ExamFormat
+from app.core.session import EncounterSession
+from app.core.store import Store
+from app.speech import Speaker, TextOnly
+from app.ui.door import DoorScreen
+from app.ui.encounter import Confirm, EncounterScreen, ask_user
+from app.ui.feedback_view import FeedbackScreen
+from app.ui.library import LibraryScreen
+from app.ui.models import AUTOSAVE_MS, NoteModel, SessionModel
+from app.ui.note import NoteScreen
+from app.ui.widgets import mmss, shortcut
+from app.ui.workers import Workers
+
+
+@dataclass
+class Services:
+    """What the window needs from outside; tests pass fakes for time and confirmation."""
+
+    library: CaseLibrary
+    shared: SharedScript
+    formats: dict[str, ExamFormat]
+    store: Store
+    drafts: DraftStore
+    speaker: Speaker | None = None
+    time_source: TimeSource = time.monotonic
+    confirm: Confirm = ask_user
+    learner: str = "default"
+    autosave_ms: int = AUTOSAVE_MS
+
+
+class MainWindow(QMainWindow):
+    screenChanged = Signal(str)  # library, door, encounter, note, feedback
+    feedbackReady = Signal(object)  # Feedback
+    attemptSaved = Signal(str)  # attempt id
+    sessionReady = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.speaker: Speaker = services.speaker or TextOnly()
+        self.workers = Workers(threads=1, parent=self)  # one writer: drafts land in order
+        self.setWindowTitle("OSCE Simulator")
+        self.resize(1280, 800)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.shortcut_bar = QLabel()
+        self.shortcut_bar.setAccessibleName("Keyboard shortcuts")
+        self.statusBar().addWidget(self.shortcut_bar, 1)
+
+        self.library_screen = LibraryScreen(services.formats)
+        self.library_screen.set_format(DEFAULT_FORMAT)
+        self.library_screen.startRequested.connect(self.start_case)
+        self.library_screen.resumeRequested.connect(self.resume_draft)
+        self.library_screen.discardRequested.connect(self.discard_draft)
+        self.door_screen = DoorScreen()
+        self.door_screen.enterRequested.connect(self._enter_room)
+        self.feedback_screen = FeedbackScreen()
+        self.feedback_screen.tryAgain.connect(self.try_again)
+        self.feedback_screen.nextCase.connect(self.next_case)
+        self.feedback_screen.backToLibrary.connect(self.show_library)
+        for w in (self.library_screen, self.door_screen, self.feedback_screen):
+            self.stack.addWidget(w)
+
+        self.model: SessionModel | None = None
+        self.note_model: NoteModel | None = None
+        self.encounter_screen: EncounterScreen | None = None
+        self.note_screen: NoteScreen | None = None
+        self.current: tuple[str, str, str] | None = None  # case id, format, mode
+        self.draft: Draft | None = None
+        self.current_screen = ""
+        self.last_feedback: Feedback | None = None
+        self._preparing = 0  # which start_case the arriving SP belongs to
+        shortcut(self, "F1", self.show_shortcuts)
+        self.refresh_library()
+        self.check_draft()
+        self.show_library()
+
+    # -- navigation --------------------------------------------------------------------------
+    def _show(self, name: str, widget: QWidget) -> None:
+        if self.stack.indexOf(widget) < 0:
+            self.stack.addWidget(widget)
+        # move focus out of the screen being hidden first, so it never rests on a hidden widget
+        self.stack.setFocus()
+        self.stack.setCurrentWidget(widget)
+        self.current_screen = name
+        self.shortcut_bar.setText(getattr(widget, "shortcuts", ""))
+        focus: Callable[[], None] | None = getattr(widget, "focus_first", None)
+        if focus is not None:
+            focus()
+        self.screenChanged.emit(name)
+
+    def show_library(self) -> None:
+        self._end_session()
+        self.refresh_library()
+        self._show("library", self.library_screen)
+
+    def refresh_library(self) -> None:
+        latest = self.services.store.latest_by_case(self.services.learner)
+        self.library_screen.set_library(self.services.library, latest)
+
+    def show_shortcuts(self) -> None:
+        text = "\n\n".join(
+            f"{title}\n{getattr(w, 'shortcuts', '')}"
+            for title, w in (
+                ("Case library", self.library_screen),
+                ("Door sign", self.door_screen),
+                ("Encounter", EncounterScreen),
+                ("Note", NoteScreen),
+                ("Feedback", self.feedback_screen),
+            )
+        )
+        QMessageBox.information(self, "Keyboard shortcuts", text.replace(" · ", "\n"))
+
+    # -- an attempt --------------------------------------------------------------------------
+    def start_case(
+        self, case_id: str, format_name: str = DEFAULT_FORMAT, mode: str = "practice"
+    ) -> None:
+        self._end_session()
+        case = self.services.library.get(case_id)
+        fmt = self.services.formats[format_name]
+        self.current = (case_id, format_name, mode)
+        self.door_screen.show_case(case, fmt)
+        self._show("door", self.door_screen)
+        self._preparing += 1
+        token = self._preparing
+        shared = self.services.shared
+
+        def build() -> DialogueEngine:
+            return DialogueEngine(case, shared)
+
+        self.workers.submit(
+            build,
+            lambda engine: self._session_ready(token, case, fmt, mode, engine),
+            lambda msg: self.door_screen.set_ready(False, msg),
+        )
+
+    def _session_ready(
+        self, token: int, case: Case, fmt: ExamFormat, mode: str, engine: object
+    ) -> None:
+        if token != self._preparing or self.current_screen != "door":
+            return  # the learner went elsewhere while the SP was being built
+        assert isinstance(engine, DialogueEngine)
+        session = EncounterSession(
+            case,
+            fmt,
+            self.services.shared,
+            mode=mode if mode in ("practice", "exam") else "practice",  # type: ignore[arg-type]
+            time_source=self.services.time_source,
+            learner=self.services.learner,
+            engine=engine,
+        )
+        self._attach(session)
+        self.door_screen.set_ready(True)
+        assert self.model is not None
+        self.model.start()
+        self.sessionReady.emit()
+
+    def _attach(self, session: EncounterSession) -> None:
+        model = SessionModel(session, self)
+        model.stageChanged.connect(self._on_stage)
+        model.tick.connect(self._repaint_door)
+        self.model = model
+
+    def _repaint_door(self) -> None:
+        if self.model is not None and self.model.stage is Stage.DOOR:
+            self.door_screen.show_time(self.model.remaining())
+
+    def _enter_room(self) -> None:
+        if self.model is not None and self.model.stage is Stage.DOOR:
+            self.model.enter_room()
+
+    def _on_stage(self, stage: str) -> None:
+        model = self.model
+        if model is None:
+            return
+        if stage == Stage.ENCOUNTER.value:
+            self.encounter_screen = EncounterScreen(model, self.speaker, self.services.confirm)
+            self._show("encounter", self.encounter_screen)
+        elif stage == Stage.NOTE.value:
+            self.note_model = NoteModel(
+                model, self.services.drafts, self.workers, self, self.services.autosave_ms
+            )
+            self.note_screen = NoteScreen(model, self.note_model, self.services.confirm)
+            self._show("note", self.note_screen)
+        elif stage == Stage.DONE.value:
+            self._finish()
+
+    def _finish(self) -> None:
+        model = self.model
+        assert model is not None
+        session = model.session
+        if self.note_screen is not None and self.note_model is not None:
+            if not self.note_model.locked:  # the note clock ran out: take what was written
+                self.note_screen.lock()
+            session.attempt.note = self.note_model.note
+        if session.attempt.finished_at is None:
+            session.submit_note(session.attempt.note)
+        case = session.case
+        fmt = session.format
+        attempt = session.attempt.model_copy(deep=True)
+        self.feedback_screen.show_pending(case)
+        self._show("feedback", self.feedback_screen)
+        store, drafts = self.services.store, self.services.drafts
+
+        def score_and_save() -> tuple[Feedback, Attempt]:
+            fb = build_feedback(case, attempt, fmt)
+            attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
+            store.save_attempt(attempt)
+            drafts.discard()  # only once the attempt is safe in the store
+            return fb, attempt
+
+        def done(result: object) -> None:
+            assert isinstance(result, tuple)
+            fb, saved = result
+            assert isinstance(fb, Feedback) and isinstance(saved, Attempt)
+            self.last_feedback = fb
+            self.draft = None
+            self.feedback_screen.show_feedback(fb, saved, case)
+            self.feedbackReady.emit(fb)
+            self.attemptSaved.emit(saved.id)
+
+        self.workers.submit(score_and_save, done, self.feedback_screen.show_error)
+
+    def _end_session(self) -> None:
+        if self.model is not None:
+            self.model.stop()
+            self.model.deleteLater()
+        for w in (self.encounter_screen, self.note_screen):
+            if w is not None:
+                self.stack.removeWidget(w)
+                w.deleteLater()
+        if self.note_model is not None:
+            self.note_model.lock()
+            self.note_model.deleteLater()
+        self.model = None
+        self.note_model = None
+        self.encounter_screen = None
+        self.note_screen = None
+
+    def try_again(self) -> None:
+        if self.current:
+            self.start_case(*self.current)
+
+    def next_case(self) -> None:
+        if not self.current:
+            return
+        ids = self.library_screen.visible_case_ids() or sorted(self.services.library.cases)
+        case_id, fmt, mode = self.current
+        i = ids.index(case_id) if case_id in ids else -1
+        self.start_case(ids[(i + 1) % len(ids)], fmt, mode)
+
+    # -- drafts ------------------------------------------------------------------------------
+    def check_draft(self) -> None:
+        try:
+            draft = self.services.drafts.load()
+        except DraftError as exc:
+            self.library_screen.set_resume(
+                f"A saved note could not be read and was kept as {exc.kept.name}: {exc}"
+            )
+            self.library_screen.resume_button.hide()
+            return
+        self.draft = draft
+        if draft is None:
+            self.library_screen.set_resume(None)
+            return
+        case_id = draft.attempt.case_id
+        if case_id not in self.services.library.cases:
+            self.library_screen.set_resume(
+                f"A saved note is for case {case_id!r}, which is not in the library."
+            )
+            self.library_screen.resume_button.hide()
+            return
+        when = draft.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.library_screen.set_resume(
+            f"You have an unfinished note for “{draft.attempt.case_title}” with "
+            f"{mmss(draft.note_seconds_left)} left (saved {when})."
+        )
+
+    def resume_draft(self) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        self._end_session()
+        case = self.services.library.get(draft.attempt.case_id)
+        fmt = (
+            self.services.formats.get(draft.attempt.format) or self.services.formats[DEFAULT_FORMAT]
+        )
+        mode: Mode = "exam" if draft.attempt.mode == "exam" else "practice"
+        self.current = (case.id, fmt.name, mode)
+        session = EncounterSession.resume_note(
+            case,
+            fmt,
+            self.services.shared,
+            draft.attempt,
+            draft.note_seconds_left,
+            time_source=self.services.time_source,
+        )
+        self._attach(session)
+        assert self.model is not None
+        self.model.start()
+        self._on_stage(self.model.stage.value)
+        self.library_screen.set_resume(None)
+
+    def discard_draft(self) -> None:
+        if self.services.confirm(self, "Discard the note", "Delete the unfinished note for good?"):
+            self.services.drafts.discard()
+            self.draft = None
+            self.library_screen.set_resume(None)
+
+    # -- closing -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.model is not None:
+            self.model.stop()
+        self.workers.wait()  # a background save still running must not land after this one
+        if self.note_model is not None and not self.note_model.locked:
+            self.note_model.save_now()  # the next start offers to resume it
+        self.speaker.stop()
+        super().closeEvent(event)
