@@ -350,6 +350,10 @@ def test_better_or_worse_is_one_question(engines, case_id, text) -> None:  # typ
         (HEAD, "How many days a week do you take ibuprofen or paracetamol?", ["analgesic-days"]),
         # "between X and Y" and "now and then" join, they do not list
         (CHEST, "Have you noticed a connection between the pain and eating?", ["meals"]),
+        (HEAD, "Does sneezing or straining make the headache worse?", ["valsalva"]),
+        # a list hidden in an abbreviation, and a synonym shorter than its group's word
+        (ABDO, "n/v?", ["nausea", "vomiting"]),
+        (ABDO, "cigs?", ["tobacco"]),
         # true lists are still answered item by item
         (COUGH, "Any fever or chills?", ["chills", "fever"]),
         (ABDO, "etoh/ivdu?", ["alcohol", "drugs"]),

@@ -713,44 +713,58 @@ class DialogueEngine:
         """What one sentence asks: one or more candidates, or None when it is unclear."""
         statement = _is_statement(sentence)
         whole = self.rank_for(sentence, statement=statement)
-        parts = [p for p in _PART.split(sentence) if p and p.strip()]
-        if len(parts) >= 2 and not _ONE_QUESTION.search(sentence):
-            chosen: list[Scored] = []
-            ok = True
-            previous = ""
-            before: list[Scored] = []
-            for part in parts:
-                features = self.analyzer.analyse(part).features
-                if not features:
-                    continue
-                decided = self._decide(self.rank_for(part, statement=statement), PART_THRESHOLD)
-                # a bare alternative may take the rest of the question from the part before
-                # it: "has your urine looked red or bloody?" asks whether the urine looked
-                # bloody, not about blood in the stool; the whole reading must be one of the two
-                if (
-                    len(previous.split()) >= 2
-                    and len(features) == 1
-                    and not _QUESTION_START.match(_folded(part))
-                ):
-                    whole_part = previous.rsplit(None, 1)[0] + " " + part.strip()
-                    within = self._decide(
-                        self.rank_for(whole_part, statement=statement), PART_THRESHOLD
-                    )
-                    ids = {d.candidate.id for d in [*before, *(decided or [])]}
-                    if within and all(d.candidate.id in ids for d in within):
-                        decided = within
-                previous, before = part, decided or []
-                if decided is None:
-                    ok = False
-                    break
-                for d in decided:
-                    if all(d.candidate.id != c.candidate.id for c in chosen):
-                        chosen.append(d)
-            # take the parts when they explain the question better than the whole does
+        if not _ONE_QUESTION.search(sentence):
             whole_top = whole[0].score if whole else 0.0
-            if ok and len(chosen) >= 2 and min(c.score for c in chosen) >= whole_top - SPLIT_SLACK:
-                return chosen
+            # a list may hide in an abbreviation: "n/v?" is nausea and vomiting
+            normalized = " ".join(self.analyzer.analyse(sentence).words)
+            for text in dict.fromkeys((sentence, normalized)):
+                parts = [p for p in _PART.split(text) if p and p.strip()]
+                chosen = self._parts(parts, statement) if len(parts) >= 2 else None
+                # take the parts when they explain the question better than the whole does
+                if chosen and min(c.score for c in chosen) >= whole_top - SPLIT_SLACK:
+                    return chosen
         return self._decide(whole, ANSWER_THRESHOLD)
+
+    def _parts(self, parts: list[str], statement: bool) -> list[Scored] | None:
+        """What each part of a list asks, or None unless every part is clear and they differ."""
+        texts = [p for p in parts if self.analyzer.analyse(p).features]
+        decisions = [
+            self._decide(self.rank_for(p, statement=statement), PART_THRESHOLD) for p in texts
+        ]
+        for i, part in enumerate(texts):
+            if len(self.analyzer.analyse(part).features) == 1:
+                decisions[i] = self._elliptic(texts, decisions, i, statement)
+        chosen: list[Scored] = []
+        for ds in decisions:
+            if ds is None:
+                return None
+            for d in ds:
+                if all(d.candidate.id != c.candidate.id for c in chosen):
+                    chosen.append(d)
+        return chosen if len(chosen) >= 2 else None
+
+    def _elliptic(
+        self, texts: list[str], decisions: list[list[Scored] | None], i: int, statement: bool
+    ) -> list[Scored] | None:
+        """A bare alternative may take the rest of its question from its neighbour.
+
+        "Has your urine looked red or bloody?" asks whether the urine looked bloody, not about
+        blood in the stool; "does coughing or straining make it worse?" asks whether coughing
+        makes it worse, not whether the patient coughs. The reading with the neighbour's words
+        is taken only when it is one of the two readings the parts had on their own.
+        """
+        part = texts[i].strip()
+        variants: list[tuple[str, int]] = []
+        if i > 0 and len(texts[i - 1].split()) >= 2 and not _QUESTION_START.match(_folded(part)):
+            variants.append((texts[i - 1].rsplit(None, 1)[0] + " " + part, i - 1))
+        if i + 1 < len(texts) and len(part.split()) <= 2 and len(texts[i + 1].split()) >= 3:
+            variants.append((part + " " + texts[i + 1].split(None, 1)[1], i + 1))
+        for text, j in variants:
+            within = self._decide(self.rank_for(text, statement=statement), PART_THRESHOLD)
+            ids = {d.candidate.id for d in [*(decisions[i] or ()), *(decisions[j] or ())]}
+            if within and all(d.candidate.id in ids for d in within):
+                return within
+        return decisions[i]
 
     def candidate_for(self, topic: str) -> Candidate | None:
         """The (first) candidate that answers a topic: the case's if it has one."""

@@ -370,6 +370,7 @@ class Lexicon:
                     and length == 1
                     and words is not None
                     and len(words[i]) + 4 <= self._single_len.get(stems[i], 0)
+                    and stem(words[i]) == stems[i]  # a synonym ("cig" for smoke) is no stub
                 ):
                     key = None  # "spot" is not "spotting"
                 if key is not None:
