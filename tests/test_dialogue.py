@@ -363,3 +363,25 @@ def test_better_or_worse_is_one_question(engines, case_id, text) -> None:  # typ
 )
 def test_compound_questions_split_only_where_they_list(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]
     assert sorted(ask(engines, case_id, text).items) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # news, reassurance and instructions are told, not asked
+        "Your temperature is a little high.",
+        "Try to relax.",
+        "Everything looks normal.",
+        "The pain you're describing worries me.",
+        "Take your time.",
+        "Before we start, I'd like to ask you a few questions.",
+    ],
+)
+def test_news_reassurance_and_instructions_get_no_answer(engines, text) -> None:  # type: ignore[no-untyped-def]
+    for case_id in (CHEST, ABDO, HEAD, COUGH):
+        reply = ask(engines, case_id, text)
+        assert {p.kind for p in reply.parts} <= {"statement", "clarify", "challenge"}, (
+            case_id,
+            text,
+            reply.items,
+        )

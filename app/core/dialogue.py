@@ -38,6 +38,7 @@ CHALLENGE_ID = "challenge"
 
 # Thresholds of the IDF-cosine score, tuned on benchmarks/question_matching.py.
 ANSWER_THRESHOLD = 0.5  # below this the SP asks for clarification
+STATEMENT_THRESHOLD = 0.8  # a statement matched by its words only (no pattern) must be this clear
 PART_THRESHOLD = 0.5  # each part of a compound question must be at least this clear
 UNKNOWN_IDF_SHARE = 0.6
 SEMANTIC_WEIGHT = 1.5  # how much sentence-vector closeness moves a candidate's score
@@ -99,6 +100,11 @@ _DISGUISED_QUESTION = re.compile(
     r"let me ask|i(?:'m| am)? ?going to ask (?:you )?(?:about|if|whether|how|what|when|where)|"
     r"i(?:'ll| will) ask (?:you )?(?:about|if|whether)|i have (?:a|some) questions? about)\b"
 )
+# "I'd like to ask you a few questions" announces questions; it asks none
+_ANNOUNCED_QUESTIONS = re.compile(
+    r"\bask (?:you )?(?:a few|some|a couple of|several|a number of|more|these|a)? ?"
+    r"(?:[a-z]+ )?questions?\b(?! about (?:your|the|any|how|what|when|if|whether)\b)"
+)
 # A sentence whose subject is the learner, or that comments on what the patient said, tells
 # rather than asks ("I'm going to examine your chest now", "That must be hard").
 _STATEMENT_START = re.compile(
@@ -106,7 +112,15 @@ _STATEMENT_START = re.compile(
     r"we|we'll|we're|we've|we need|let me|let's|lets|that|that's|thats|this|it's|it|these|"
     r"those|sorry|thank|thanks|you'll|you will|you should|you need to|you're going to|"
     r"you said|you mentioned|you told me|you've told me|you described|if you|if it|if the|"
-    r"if your|if things|if anything|once|please|perfect|excellent|understood|got it|i see)\b"
+    r"if your|if things|if anything|once|please|perfect|excellent|understood|got it|i see|"
+    # news, reassurance and instructions: "your lungs sound clear", "try to relax"
+    r"your (?:[a-z]+ ){0,2}(?:is|are|was|were|sounds?|looks?|seems?|feels?|came back)|"
+    r"everything|nothing|there'?s nothing|there is nothing|there'?s no need|no need|no rush|"
+    r"no problem|no worries|not to worry|don'?t worry|do not worry|try to|try not to|"
+    r"take your time|make sure|remember to|keep|stay|relax|you did|you'?re doing|you are doing|"
+    r"you'?ve done|you have done|before we (?:start|begin|go on|move on)|to (?:start|begin) with|"
+    r"next,? (?:some|a few|i|we|let)|moving on|"
+    r"the [a-z]+ you(?:'re| are|'ve| have) (?:describing|described|told|mentioned|telling))\b"
 )
 _EXAM_VERB = (
     r"(?:listen|examine|check|press|feel|look|test|tap|palpate|percuss|auscultate|shine|"
@@ -194,7 +208,7 @@ def _is_question(sentence: str) -> bool:
     return (
         text.endswith("?")
         or bool(_QUESTION_START.match(text))
-        or bool(_DISGUISED_QUESTION.search(text))
+        or (bool(_DISGUISED_QUESTION.search(text)) and not _ANNOUNCED_QUESTIONS.search(text))
     )
 
 
@@ -723,7 +737,7 @@ class DialogueEngine:
                 # take the parts when they explain the question better than the whole does
                 if chosen and min(c.score for c in chosen) >= whole_top - SPLIT_SLACK:
                     return chosen
-        return self._decide(whole, ANSWER_THRESHOLD)
+        return self._decide(whole, STATEMENT_THRESHOLD if statement else ANSWER_THRESHOLD)
 
     def _parts(self, parts: list[str], statement: bool) -> list[Scored] | None:
         """What each part of a list asks, or None unless every part is clear and they differ."""
