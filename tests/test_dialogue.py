@@ -313,6 +313,8 @@ def test_questions_in_other_forms_are_still_answered(engines, case_id, text, exp
         "Who is the prime minister of Canada?",
         # a pointer back at something the question does not name
         "and the last thing?",
+        # a name, but not the patient's
+        "What's your dog's name?",
         "what about the one after?",
     ],
 )
@@ -385,3 +387,8 @@ def test_news_reassurance_and_instructions_get_no_answer(engines, text) -> None:
             text,
             reply.items,
         )
+
+
+def test_the_patients_name_and_other_names(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, CHEST, "What name do you go by?").items == ["shared.confirm_name"]
+    assert ask(engines, CHEST, "What's the name of your medication?").items == ["meds"]

@@ -242,6 +242,13 @@ _ATTRIBUTE_FEATURES = frozenset(
     )
 ) | {"when", "where", "how"}
 
+_SOMEONE_ELSES_NAME = re.compile(
+    r"\bname(?:s)? of (?:your|the|his|her|their|that)\b"
+    r"|\b(?:your|the|his|her|their) (?!first\b|last\b|full\b|middle\b|preferred\b|own\b)"
+    r"[a-z]+(?:'s|s') (?:first |last |full )?names?\b"
+    r"|\b(?:your|the|his|her|their) (?:[a-z]+ ){1,2}(?:is |are |was )?(?:called|named)\b"
+)
+
 # questions that name nothing: a question that names a scripted symptom is about that symptom
 _OPEN_QUESTIONS = frozenset({"tell_more", "chief_complaint"})
 
@@ -589,6 +596,9 @@ class DialogueEngine:
         self._open_questions = [
             ci for ci, c in enumerate(self.candidates) if c.topic in _OPEN_QUESTIONS
         ]
+        self._name_questions = [
+            ci for ci, c in enumerate(self.candidates) if c.topic == "confirm_name"
+        ]
         self._by_symptom: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
             sx = _sx_key(cand.topic)
@@ -680,6 +690,10 @@ class DialogueEngine:
                     if ci in best:
                         best[ci] += TOPIC_BONUS
                         named = True
+        # "what is your dog's name?" does not ask the patient's name
+        if _SOMEONE_ELSES_NAME.search(fold(text)):
+            for ci in self._name_questions:
+                best.pop(ci, None)
         # "tell me more about this cough" asks about the cough, not for the story again
         if named:
             for ci in self._open_questions:
