@@ -350,6 +350,7 @@ def test_better_or_worse_is_one_question(engines, case_id, text) -> None:  # typ
         # a bare alternative borrows the rest of its question from the part before it
         (ABDO, "Has your urine been pink or bloody?", ["hematuria"]),
         (HEAD, "How many days a week do you take ibuprofen or paracetamol?", ["analgesic-days"]),
+        (HEAD, "How often do you find yourself taking Advil or Tylenol?", ["analgesic-days"]),
         # "between X and Y" and "now and then" join, they do not list
         (CHEST, "Have you noticed a connection between the pain and eating?", ["meals"]),
         (HEAD, "Does sneezing or straining make the headache worse?", ["valsalva"]),

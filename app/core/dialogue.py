@@ -26,7 +26,7 @@ from app.core.case_schema import Case, ExamItem, SharedScript
 from app.core.cis import BehaviourHit, JargonHit, detect_behaviours, detect_jargon
 from app.core.resources import data_dir
 from app.core.semantic import StaticEmbedder, default_embedder
-from app.core.text import Analysis, Analyzer, Lexicon, fold, load_lexicon
+from app.core.text import Analysis, Analyzer, Lexicon, fold, lexicon_data
 
 CandidateKind = Literal["case", "shared", "default_negative", "statement", "off_topic"]
 ReplyKind = Literal[
@@ -346,6 +346,15 @@ def load_intents() -> dict[str, IntentDef]:
     }
 
 
+@cache
+def load_dialogue_lexicon() -> Lexicon:
+    """The shared lexicon with the word groups only the SP uses (thesaurus `dialogue_groups`)."""
+    data, groups = lexicon_data()
+    with (data_dir() / "thesaurus.yaml").open(encoding="utf-8") as fh:
+        extra = (yaml.safe_load(fh) or {}).get("dialogue_groups") or {}
+    return Lexicon.from_data(data, {**groups, **extra})
+
+
 @dataclass
 class Candidate:
     id: str
@@ -432,7 +441,7 @@ class DialogueEngine:
     def __init__(self, case: Case, shared: SharedScript, lexicon: Lexicon | None = None) -> None:
         self.case = case
         self.shared = shared
-        self.lexicon = lexicon or load_lexicon()
+        self.lexicon = lexicon or load_dialogue_lexicon()
         self.intents = load_intents()
         self.candidates = self._build_candidates()
         vocab: list[str] = []
