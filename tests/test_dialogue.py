@@ -393,3 +393,12 @@ def test_news_reassurance_and_instructions_get_no_answer(engines, text) -> None:
 def test_the_patients_name_and_other_names(engines) -> None:  # type: ignore[no-untyped-def]
     assert ask(engines, CHEST, "What name do you go by?").items == ["shared.confirm_name"]
     assert ask(engines, CHEST, "What's the name of your medication?").items == ["meds"]
+
+
+def test_a_script_item_close_behind_a_default_negative_wins(engines) -> None:  # type: ignore[no-untyped-def]
+    # frequent urination is scripted; passing large amounts (polyuria) is not: the patient
+    # must not deny what the script says she has
+    reply = ask(engines, ABDO, "Do you have to pee a lot more than usual?")
+    assert reply.items == ["frequency-urine"]
+    # with no script item near it, a symptom still gets its default negative
+    assert ask(engines, CHEST, "Have you thrown up?").items == ["negative.vomiting"]

@@ -47,6 +47,7 @@ ANSWER_WEIGHT = 0.8  # how much the SP's answer counts against a real example ph
 COVERAGE_MIN = 0.25  # the best phrasing must explain at least this share of the question
 TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
 SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
+DEFAULT_NEGATIVE_PENALTY = 0.2  # a script item this close behind a default negative wins
 MARGIN = 0.04  # a runner-up this close with another answer makes the question ambiguous
 
 # Which statement intent a detected CIS behaviour stands for, when matching is unsure.
@@ -608,6 +609,9 @@ class DialogueEngine:
         self._name_questions = [
             ci for ci, c in enumerate(self.candidates) if c.topic == "confirm_name"
         ]
+        self._default_negatives = [
+            ci for ci, c in enumerate(self.candidates) if c.kind == "default_negative"
+        ]
         self._by_symptom: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
             sx = _sx_key(cand.topic)
@@ -692,6 +696,14 @@ class DialogueEngine:
         # a symptom named in a yes/no question points at the item whose topic is that
         # symptom, even when another item's phrasing happens to mention it too; not when the
         # question asks about an attribute ("when did the chest pain start?")
+        # a script item close behind a default negative wins: the case says something about
+        # it, and denying a symptom the patient has teaches worse than asking again
+        negatives = [ci for ci in self._default_negatives if ci in best]
+        if negatives:
+            close = max(best[ci] for ci in negatives) - DEFAULT_NEGATIVE_PENALTY
+            if any(s >= close for ci, s in best.items() if self.candidates[ci].kind == "case"):
+                for ci in negatives:
+                    best[ci] -= DEFAULT_NEGATIVE_PENALTY
         named = False
         if not feats & _ATTRIBUTE_FEATURES:
             for key in analysis.concepts:
