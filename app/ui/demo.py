@@ -142,7 +142,7 @@ class Demo(QObject):
         self._timer.setInterval(step_ms)
         self._timer.timeout.connect(self._step)
         window.feedbackReady.connect(self._feedback)
-        window.feedback_screen.show_error = self._failed  # type: ignore[method-assign]
+        window.feedbackFailed.connect(self._failed)
 
     def start(self) -> None:
         self.shot("library", self.window)
@@ -196,6 +196,14 @@ class Demo(QObject):
             w.note_screen.submit()
             self._timer.stop()
 
+    def _done(self, rc: int) -> None:
+        # a window plays many demos (the memory benchmark): this one lets go of it when done
+        self.window.feedbackReady.disconnect(self._feedback)
+        self.window.feedbackFailed.disconnect(self._failed)
+        self._timer.stop()
+        self.finished.emit(rc)
+        self.deleteLater()
+
     def _feedback(self, _fb: object) -> None:
         self._tabs = ["feedback", "feedback-note", "feedback-transcript", "feedback-time"]
         self.window.feedback_screen.tabs.setCurrentIndex(0)
@@ -211,11 +219,11 @@ class Demo(QObject):
             QTimer.singleShot(50, self._next_tab)
         else:
             fs.tabs.setCurrentIndex(0)
-            self.finished.emit(0)
+            self._done(0)
 
     def _failed(self, message: str) -> None:
         print(f"demo: scoring failed: {message}")
-        self.finished.emit(1)
+        self._done(1)
 
 
 def demo_services(speed: float, data: Path) -> Services:

@@ -7,6 +7,7 @@ leaks into the next. Slow work (building the SP, scoring, saving) goes to the wo
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from app.core.dialogue import DialogueEngine
 from app.core.drafts import Draft, DraftError, DraftStore
 from app.core.feedback import Feedback, build_feedback
 from app.core.formats import DEFAULT_FORMAT, ExamFormat
+from app.core.notes import default_reader
 from app.core.session import EncounterSession
 from app.core.store import Store
 from app.speech import Speaker, TextOnly
@@ -55,8 +57,10 @@ class Services:
 class MainWindow(QMainWindow):
     screenChanged = Signal(str)  # library, door, encounter, note, feedback
     feedbackReady = Signal(object)  # Feedback
+    feedbackFailed = Signal(str)
     attemptSaved = Signal(str)  # attempt id
     sessionReady = Signal()
+    warmed = Signal()  # the SP and the note scorer are loaded: no first-use pause remains
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,10 +98,38 @@ class MainWindow(QMainWindow):
         self.current_screen = ""
         self.last_feedback: Feedback | None = None
         self._preparing = 0  # which start_case the arriving SP belongs to
+        self.engines: dict[str, DialogueEngine] = {}  # an SP is built once per case and reused
+        self.is_warm = False
         shortcut(self, "F1", self.show_shortcuts)
         self.refresh_library()
         self.check_draft()
         self.show_library()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load the SP's and the scorer's data while the learner reads the library.
+
+        The first SP and the first score otherwise load word lists and vectors mid-encounter,
+        and that loading holds Python's lock long enough to freeze the clock's repaint.
+        """
+        first = self.library_screen.selected_case()
+        case = self.services.library.cases.get(first) if first else None
+        shared = self.services.shared
+
+        def warm() -> DialogueEngine | None:
+            default_reader()
+            return DialogueEngine(case, shared) if case is not None else None
+
+        def done(engine: object) -> None:
+            if isinstance(engine, DialogueEngine):
+                self.engines.setdefault(engine.case.id, engine)
+            # the word lists and vectors live as long as the app: keep the garbage collector
+            # from walking them again and again (its full passes froze the clock for ~40 ms)
+            gc.freeze()
+            self.is_warm = True
+            self.warmed.emit()
+
+        self.workers.submit(warm, done, lambda _msg: done(None))
 
     # -- navigation --------------------------------------------------------------------------
     def _show(self, name: str, widget: QWidget) -> None:
@@ -149,8 +181,10 @@ class MainWindow(QMainWindow):
         token = self._preparing
         shared = self.services.shared
 
+        cached = self.engines.get(case.id)
+
         def build() -> DialogueEngine:
-            return DialogueEngine(case, shared)
+            return cached or DialogueEngine(case, shared)
 
         self.workers.submit(
             build,
@@ -164,6 +198,7 @@ class MainWindow(QMainWindow):
         if token != self._preparing or self.current_screen != "door":
             return  # the learner went elsewhere while the SP was being built
         assert isinstance(engine, DialogueEngine)
+        self.engines[case.id] = engine
         session = EncounterSession(
             case,
             fmt,
@@ -243,7 +278,11 @@ class MainWindow(QMainWindow):
             self.feedbackReady.emit(fb)
             self.attemptSaved.emit(saved.id)
 
-        self.workers.submit(score_and_save, done, self.feedback_screen.show_error)
+        def failed(message: str) -> None:
+            self.feedback_screen.show_error(message)
+            self.feedbackFailed.emit(message)
+
+        self.workers.submit(score_and_save, done, failed)
 
     def _end_session(self) -> None:
         if self.model is not None:
