@@ -45,6 +45,9 @@ def test_paraphrases_reach_the_right_item(engines, case_id, question, expected) 
 
 def test_misspellings_and_abbreviations(engines) -> None:  # type: ignore[no-untyped-def]
     assert ask(engines, COUGH, "any feaver?").items == ["fever"]
+    # two letters swapped is the likelier slip: "pian" is pain, not plan
+    assert ask(engines, CHEST, "when did the pian start?").items == ["onset"]
+    assert ask(engines, HEAD, "and how long does each one last?").items == ["duration"]
     assert ask(engines, CHEST, "do u get sob?").items == ["dyspnea"]
     assert ask(engines, ABDO, "alergies?").items == ["allergies"]
 

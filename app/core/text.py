@@ -475,12 +475,18 @@ class Speller:
         if not hits:
             return word
         best = min(h[1] for h in hits)
-        # among equally close words prefer the same first letter, then a missing or extra
-        # letter over a wrong one ("chils" is "chills", not "child"), then the more common word
-        # ("beter" is "better", not "beer")
+        # among equally close words prefer the same first letter, then the same letters in
+        # another order ("pian" is "pain", not "plan"), then a missing or extra letter over a
+        # wrong one ("chils" is "chills", not "child"), then the more common word ("beter" is
+        # "better", not "beer")
         ranked = sorted(
             (h[0] for h in hits if h[1] == best),
-            key=lambda w: (w[0] != word[0], Indel.distance(word, w), -self._english.get(w, 0)),
+            key=lambda w: (
+                w[0] != word[0],
+                sorted(w) != sorted(word),
+                Indel.distance(word, w),
+                -self._english.get(w, 0),
+            ),
         )
         return str(ranked[0])
 
