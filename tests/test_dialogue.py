@@ -48,6 +48,7 @@ def test_misspellings_and_abbreviations(engines) -> None:  # type: ignore[no-unt
     # two letters swapped is the likelier slip: "pian" is pain, not plan
     assert ask(engines, CHEST, "when did the pian start?").items == ["onset"]
     assert ask(engines, HEAD, "and how long does each one last?").items == ["duration"]
+    assert ask(engines, COUGH, "any hospitalisations?").items == ["hospitalizations"]
     assert ask(engines, CHEST, "do u get sob?").items == ["dyspnea"]
     assert ask(engines, ABDO, "alergies?").items == ["allergies"]
 
