@@ -7,7 +7,7 @@ credit. Prints precision, recall and Cohen's kappa for item presence, the same b
 are read once per checklist; the first note of each checklist pays for it and is reported
 apart); the last line is one JSON object of the figures.
 
-    python benchmarks/note_scoring.py [--set heldout|dev] [--verbose]
+    python benchmarks/note_scoring.py [--set heldout|dev] [--verbose] [--only SCENARIO ...]
 
 The held-out set was written by another hand and is never read while tuning: --verbose lists
 misses for the dev set only.
@@ -66,8 +66,21 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=sorted(SETS), default="heldout")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        metavar="SCENARIO",
+        help="score only these scenario files of the set (file names without .yaml)",
+    )
     args = ap.parse_args()
     files = sorted(SETS[args.set].glob("*.yaml"))
+    if args.only:
+        wanted = set(args.only)
+        unknown = wanted - {f.stem for f in files}
+        if unknown:
+            print(f"no such scenario in {args.set}: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        files = [f for f in files if f.stem in wanted]
     if not files:
         print(f"no annotated notes in {SETS[args.set]}", file=sys.stderr)
         return 1
