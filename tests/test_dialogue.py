@@ -408,3 +408,9 @@ def test_a_script_item_close_behind_a_default_negative_wins(engines) -> None:  #
     assert reply.items == ["frequency-urine"]
     # with no script item near it, a symptom still gets its default negative
     assert ask(engines, CHEST, "Have you thrown up?").items == ["negative.vomiting"]
+
+
+def test_an_sti_history_question_reaches_the_sti_item(engines) -> None:  # type: ignore[no-untyped-def]
+    # the sexual-history intent must not outrank a case's own item on past infections
+    assert ask(engines, ABDO, "Have you ever had an STI test?").items == ["sti"]
+    assert ask(engines, CHEST, "Have you ever had an STI?").items == ["sexual"]  # no STI item
