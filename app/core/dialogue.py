@@ -7,6 +7,13 @@ intent catalogue also inherits the catalogue's phrasings, so a case author's thr
 are never the only way in. An utterance is scored against every phrasing by IDF-weighted
 cosine; the SP answers only when the best match is clear, and otherwise asks for
 clarification, because answering the wrong question teaches worse than asking again.
+
+A sentence whose subject is the learner ("I'm going to examine your chest now", "That must be
+hard") is a statement and is matched only against statements; small talk and general
+knowledge are recognised (the catalogue's `off_topic` phrasings) so that they are never taken
+for a script item; a list is split into its questions only where it really lists ("better or
+worse?" is one question, and "red or bloody?" borrows "has your urine looked" from its
+neighbour).
 """
 
 from __future__ import annotations
@@ -693,9 +700,6 @@ class DialogueEngine:
         sims = self.semantic_similarity(analysis.words)
         for ci in best:
             best[ci] += SEMANTIC_WEIGHT * (float(sims[ci]) - SEMANTIC_BASELINE)
-        # a symptom named in a yes/no question points at the item whose topic is that
-        # symptom, even when another item's phrasing happens to mention it too; not when the
-        # question asks about an attribute ("when did the chest pain start?")
         # a script item close behind a default negative wins: the case says something about
         # it, and denying a symptom the patient has teaches worse than asking again
         negatives = [ci for ci in self._default_negatives if ci in best]
@@ -704,6 +708,9 @@ class DialogueEngine:
             if any(s >= close for ci, s in best.items() if self.candidates[ci].kind == "case"):
                 for ci in negatives:
                     best[ci] -= DEFAULT_NEGATIVE_PENALTY
+        # a symptom named in a yes/no question points at the item whose topic is that
+        # symptom, even when another item's phrasing happens to mention it too; not when the
+        # question asks about an attribute ("when did the chest pain start?")
         named = False
         if not feats & _ATTRIBUTE_FEATURES:
             for key in analysis.concepts:
