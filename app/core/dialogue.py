@@ -73,7 +73,8 @@ _BEHAVIOUR_INTENT = {
 # Words a sentence may open with that say nothing about whether it asks or tells.
 _LEAD = (
     r"^(?:(?:so|and|but|ok(?:ay)?|now|also|sorry|right|alright|all right|well|great|good|"
-    r"thanks|thank you|um|uh|hmm|oh|next|then|just|lastly|finally|first(?:ly)?)[,.!]?\s+)*"
+    r"thanks|thank you|um|uh|hmm|oh|next|then|just|lastly|finally|first(?:ly)?|please|kindly)"
+    r"[,.!]?\s+)*"
 )
 # Chat spellings of question words: "wat meds?", "wher does it hurt", "hows ur sleep".
 _QUESTION_TYPOS = {
