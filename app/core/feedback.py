@@ -432,7 +432,8 @@ def _summary(ice: Domain, cis: Domain, sep: Domain, timing: Timing) -> str:
     if not worst.missed:
         return "You met every checklist item; next time, keep the same structure under exam timing."
     because = " and ".join(f'"{m.text.split(" OR ")[0].rstrip(".")}"' for m in worst.missed[:2])
-    nxt = worst.missed[0].advice.rstrip(".")
+    nxt = worst.missed[0].advice.rstrip()
+    nxt = nxt[:-2] + '"' if nxt.endswith('."') else nxt.rstrip(".")
     if not timing.finished_by_14:
         nxt += ", and finish by minute 14"
     return f"You lost most points in {worst.key.upper()} because you missed {because}; next time {_lower_first(nxt)}."

@@ -65,6 +65,8 @@ class DoorScreen(QWidget):
         sign_lay.addSpacing(8)
         sign_lay.addWidget(QLabel("<b>Vital signs</b>"))
         self.vitals = QGridLayout()
+        self.vitals.setColumnStretch(2, 1)  # values sit beside their names, not across the sign
+        self.vitals.setHorizontalSpacing(24)
         sign_lay.addLayout(self.vitals)
         sign_lay.addSpacing(8)
         sign_lay.addWidget(QLabel("<b>Examinee tasks</b>"))

@@ -26,9 +26,10 @@ from app.core.dialogue import ExamResult, Reply
 from app.speech import Speaker
 from app.ui.door import vitals_lines
 from app.ui.models import SessionModel
-from app.ui.widgets import Banner, ClockLabel, PhaseBar, mmss, scaled_font, shortcut
+from app.ui.widgets import Banner, ClockLabel, Flash, PhaseBar, mmss, scaled_font, shortcut
 
 MANOEUVRE_ROLE = Qt.ItemDataRole.UserRole + 1
+BANNER_MS = 20000  # a warning banner stays 20 s; the clock's colour keeps the message after
 
 Confirm = Callable[[QWidget, str, str], bool]
 
@@ -210,6 +211,7 @@ class EncounterScreen(QWidget):
         elif e.kind is EventKind.WARNING:
             self.warnings_shown += 1
             self.banner.announce(e.text)
+            Flash.later(self.banner, BANNER_MS)
             self._system(e.text, e.stage_t)
             self.speaker.say(e.text)
         elif e.kind is EventKind.TIME_UP:

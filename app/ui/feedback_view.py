@@ -153,7 +153,7 @@ class FeedbackScreen(QWidget):
         self.checklist = QTreeWidget()
         self.checklist.setHeaderLabels(["Item", "Evidence, or what to do next time"])
         self.checklist.setAccessibleName("Checklist")
-        self.checklist.setColumnWidth(0, 380)
+        self.checklist.setColumnWidth(0, 460)
         self.tabs.addTab(self.checklist, "Checklist")
         notes = QWidget()
         nl = QHBoxLayout(notes)
@@ -243,18 +243,23 @@ class FeedbackScreen(QWidget):
             for m in dom.missed:
                 it = QTreeWidgetItem(["✗ " + m.text.split(" OR ")[0], m.advice])
                 it.setForeground(0, QBrush(QColor("#c62828")))
+                it.setToolTip(0, m.text)
                 it.setToolTip(1, m.advice)
                 missed.addChild(it)
             for f in dom.found:
                 when = f" (at {mmss(f.t)})" if f.t is not None else ""
                 it = QTreeWidgetItem(["✓ " + f.text.split(" OR ")[0], f.evidence + when])
                 it.setForeground(0, QBrush(QColor("#2e7d32")))
+                it.setToolTip(0, f.text)
                 it.setToolTip(1, f.evidence)
                 found.addChild(it)
             top.addChild(missed)
             top.addChild(found)
             for n in dom.notes:
-                top.addChild(QTreeWidgetItem(["! " + n, ""]))
+                note_item = QTreeWidgetItem(["! " + n, ""])
+                note_item.setToolTip(0, n)
+                note_item.setFirstColumnSpanned(True)
+                top.addChild(note_item)
             top.setExpanded(True)
             missed.setExpanded(True)
 

@@ -302,5 +302,11 @@ class Flash:
     """Hide a banner after a while (a repaint timer, not a sleep)."""
 
     @staticmethod
-    def later(banner: QWidget, msecs: int) -> None:
-        QTimer.singleShot(msecs, banner, banner.hide)
+    def later(banner: QLabel, msecs: int) -> None:
+        text = banner.text()
+
+        def hide() -> None:
+            if banner.text() == text:  # a newer announcement stays
+                banner.hide()
+
+        QTimer.singleShot(msecs, banner, hide)
