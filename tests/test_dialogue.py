@@ -304,6 +304,7 @@ def test_an_unrecognised_statement_gets_no_answer_about_the_patient(engines) -> 
         (COUGH, "Can you lie flat, and do you ever wake up gasping?", ["orthopnea", "pnd"]),
         (CHEST, "Talk me through what the pain feels like.", ["character"]),
         (CHEST, "Please describe the pain.", ["character"]),
+        (CHEST, "I see, and when did it start", ["onset"]),
     ],
 )
 def test_questions_in_other_forms_are_still_answered(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]

@@ -131,6 +131,12 @@ _STATEMENT_START = re.compile(
     r"next,? (?:some|a few|i|we|let)|moving on|"
     r"the [a-z]+ you(?:'re| are|'ve| have) (?:describing|described|told|mentioned|telling))\b"
 )
+# "I see, and when did it start": a question after the statement, typed without its "?"
+_LATER_QUESTION = re.compile(
+    r"(?:,|;|\band\b|\bbut\b)\s+(?:(?:do|does|did|are|is|was|were|have|has|can|could|would|will)"
+    r"\s+(?:you|it|they|that|this|there|the|your|anything|anyone)\b|(?:when|where|what|how|why|which)"
+    r"\b|any \w+)"
+)
 _EXAM_VERB = (
     r"(?:listen|examine|check|press|feel|look|test|tap|palpate|percuss|auscultate|shine|"
     r"take a (?:quick |brief |little )?(?:look|listen|feel)|have a (?:quick |brief |little )?"
@@ -224,7 +230,11 @@ def _is_question(sentence: str) -> bool:
 def _is_statement(sentence: str) -> bool:
     """The learner tells the patient something: a statement, never a question to answer."""
     text = _folded(sentence)
-    return not _is_question(sentence) and bool(_STATEMENT_START.match(text))
+    return (
+        not _is_question(sentence)
+        and bool(_STATEMENT_START.match(text))
+        and not _LATER_QUESTION.search(text)
+    )
 
 
 # behaviours that are statements, not questions: recognised before any matching
