@@ -83,6 +83,16 @@ def start(qtbot, w: MainWindow, case_id: str = CASE, mode: str = "practice") -> 
         w.start_case(case_id, "step2cs", mode)
 
 
+def to_note(qtbot, w: MainWindow):  # type: ignore[no-untyped-def]
+    """Start the case, enter the room and leave at once: the note screen, with its model."""
+    start(qtbot, w)
+    w.door_screen.enterRequested.emit()
+    assert w.model is not None
+    w.model.leave_room()
+    assert w.note_screen is not None
+    return w.note_screen
+
+
 def tick(qtbot, w: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Let the repaint timer fire once (the clock is fake; the timer is real)."""
     assert w.model is not None
@@ -251,12 +261,8 @@ def test_practice_mode_pauses_the_clock(qtbot, window: MainWindow, fake_time) ->
 
 def test_note_fields_stop_at_their_limits(qtbot, window: MainWindow, fake_time) -> None:  # type: ignore[no-untyped-def]
     w = window
-    start(qtbot, w)
-    w.door_screen.enterRequested.emit()
+    note = to_note(qtbot, w)
     assert w.model is not None
-    w.model.leave_room()
-    note = w.note_screen
-    assert note is not None
     limits = w.model.session.format.note
     note.history.insertPlainText("x" * (limits.history.chars + 50))  # a paste that is too long
     assert len(note.history.toPlainText()) == limits.history.chars
@@ -274,13 +280,7 @@ def test_note_fields_stop_at_their_limits(qtbot, window: MainWindow, fake_time) 
 
 
 def test_diagnoses_can_be_reordered(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    w = window
-    start(qtbot, w)
-    w.door_screen.enterRequested.emit()
-    assert w.model is not None
-    w.model.leave_room()
-    note = w.note_screen
-    assert note is not None
+    note = to_note(qtbot, window)
     note.diagnoses[0].name.setText("GERD")
     note.diagnoses[1].name.setText("Stable angina")
     note.diagnoses[1].history.rows[0].setText("Pressure on exertion")

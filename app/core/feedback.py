@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from app.core.attempt import Attempt
+from app.core.attempt import Attempt, NoteDiagnosisEntry, PatientNote
 from app.core.case_schema import Case
 from app.core.cis import BEHAVIOURS, detect_jargon
 from app.core.formats import ExamFormat
@@ -441,6 +441,20 @@ def _summary(ice: Domain, cis: Domain, sep: Domain, timing: Timing) -> str:
 
 def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if s else s
+
+
+def model_patient_note(case: Case) -> PatientNote:
+    """The case's model note in the learner's note format, to show or score beside theirs."""
+    m = case.model_note
+    return PatientNote(
+        history=m.history,
+        physical_exam=m.physical_exam,
+        diagnoses=[
+            NoteDiagnosisEntry(diagnosis=d.diagnosis, history=list(d.history), exam=list(d.exam))
+            for d in m.diagnoses
+        ],
+        studies=list(m.studies),
+    )
 
 
 def build_feedback(case: Case, attempt: Attempt, fmt: ExamFormat) -> Feedback:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.case_schema import Case
 from app.core.clock import Stage, TimeSource
 from app.core.drafts import DraftStore
+from app.core.feedback import model_patient_note
 from app.core.store import Store, sqlite_url
 from app.ui.app import application, default_services
 from app.ui.main_window import MainWindow, Services
@@ -180,15 +181,8 @@ class Demo(QObject):
             return
         if stage is Stage.NOTE and self.phase != "note" and w.note_screen is not None:
             self.phase = "note"
-            m = self.case.model_note
-            ns = w.note_screen
-            ns.history.setPlainText(m.history)
-            ns.exam.setPlainText(m.physical_exam)
-            for box, dx in zip(ns.diagnoses, m.diagnoses, strict=False):
-                box.name.setText(dx.diagnosis)
-                box.history.set_values(list(dx.history))
-                box.exam.set_values(list(dx.exam))
-            ns.studies.set_values(list(m.studies))
+            w.note_screen.fill(model_patient_note(self.case))  # typed as the model note
+            w.note_screen.history.textChanged.emit()  # and noticed by the autosave
             return
         if stage is Stage.NOTE and self.phase == "note" and w.note_screen is not None:
             self.phase = "submitted"

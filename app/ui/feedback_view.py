@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.attempt import Attempt, NoteDiagnosisEntry, PatientNote
+from app.core.attempt import Attempt, PatientNote
 from app.core.case_schema import Case
-from app.core.feedback import Domain, Feedback
+from app.core.feedback import Domain, Feedback, model_patient_note
 from app.ui.widgets import mmss, scaled_font, shortcut
 
 BAND_COLOURS = {
@@ -76,17 +76,7 @@ def note_html(note: PatientNote, spans: dict[str, list[tuple[int, int]]] | None 
 
 
 def model_note_html(case: Case) -> str:
-    m = case.model_note
-    note = PatientNote(
-        history=m.history,
-        physical_exam=m.physical_exam,
-        diagnoses=[
-            NoteDiagnosisEntry(diagnosis=d.diagnosis, history=list(d.history), exam=list(d.exam))
-            for d in m.diagnoses
-        ],
-        studies=list(m.studies),
-    )
-    return note_html(note)
+    return note_html(model_patient_note(case))
 
 
 def evidence_spans(fb: Feedback) -> dict[str, list[tuple[int, int]]]:
@@ -258,8 +248,8 @@ class FeedbackScreen(QWidget):
             for n in dom.notes:
                 note_item = QTreeWidgetItem(["! " + n, ""])
                 note_item.setToolTip(0, n)
-                note_item.setFirstColumnSpanned(True)
                 top.addChild(note_item)
+                note_item.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             top.setExpanded(True)
             missed.setExpanded(True)
 
