@@ -58,6 +58,17 @@ def open_window(qtbot, services: Services) -> MainWindow:  # type: ignore[no-unt
     return w
 
 
+@pytest.fixture(autouse=True)
+def nothing_left_behind(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """After each test: no window still shown, no worker thread still running."""
+    yield
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, MainWindow):
+            w.close()
+            assert w.workers.pool.activeThreadCount() == 0
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
 @pytest.fixture
 def window(qtbot, services: Services) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     w = open_window(qtbot, services)

@@ -8,7 +8,7 @@ saves a draft at least every few seconds and on every focus change, off the GUI 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from app.core.attempt import ActionKind, Attempt, PatientNote
 from app.core.clock import ClockEvent, EventKind, Stage
@@ -37,6 +37,12 @@ class SessionModel(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(REPAINT_MS)
         self._timer.timeout.connect(self.refresh)
+        # the big clock shows whole seconds: a precise timer aimed at the moment the shown
+        # second changes makes it flip within milliseconds of the truth, not up to 100 ms late
+        self._flip = QTimer(self)
+        self._flip.setSingleShot(True)
+        self._flip.setTimerType(Qt.TimerType.PreciseTimer)
+        self._flip.timeout.connect(self.refresh)
 
     # -- time --------------------------------------------------------------------------------
     @property
@@ -70,6 +76,14 @@ class SessionModel(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._flip.stop()
+
+    def _aim_flip(self) -> None:
+        if not self._timer.isActive() or self.paused:
+            self._flip.stop()
+            return
+        to_next_second = self.remaining() % 1.0 or 1.0
+        self._flip.start(max(1, round(to_next_second * 1000) + 1))
 
     def refresh(self) -> None:
         self._emit(self.session.poll())
@@ -81,8 +95,9 @@ class SessionModel(QObject):
                 self._stage = e.stage
                 self.stageChanged.emit(e.stage.value)
                 if e.stage is Stage.DONE:
-                    self._timer.stop()
+                    self.stop()
         self.tick.emit()
+        self._aim_flip()
 
     # -- the learner's actions ---------------------------------------------------------------
     def enter_room(self) -> None:
