@@ -254,3 +254,159 @@ def test_score_note_cli_rejects_bad_items(tmp_path: Path) -> None:
 )
 def test_quantities_layout_and_rater_judgement(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # a later alternative keeps the first one's denial and family context
+        ("Hx TIA 2 yrs ago, HTN.", "No personal history of stroke OR TIA", False),
+        ("No prior stroke or TIA.", "No personal history of stroke OR TIA", True),
+        ("Lungs: crackles at bases.", "No personal history of COPD OR lung disease", False),
+        ("PMH: MI, HTN, no lung dz", "No personal history of COPD OR lung disease", True),
+        ("Pt has asthma.", "Family history of COPD OR asthma", False),
+        ("Denies SI, still enjoys gardening.", "No anhedonia OR still enjoys gardening", True),
+    ],
+)
+def test_alternatives_share_the_polarity_of_the_first(
+    note: str, label: str, expected: bool
+) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("41 yo woman can't sleep for 2 months.", "2 months", True),  # an amount is not denied
+        ("can't fall asleep, wakes up at 3am.", "Wakes at 3 AM", True),  # a verb's denial ends
+        ("can't fall asleep, wakes up at 3am.", "Difficulty falling asleep", False),
+        ("does not have fever, chills or sweats", "No chills", True),  # a list goes on
+        ("Denys trauma.", "No trauma", True),
+        ("Unable to bear wt.", "Can't bear weight", True),
+        ("cant walk", "Unable to walk", True),
+    ],
+)
+def test_negation_scope_and_spelling(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("58 M, acute R knee pain", "58-year", True),
+        ("58 M, acute R knee pain", "Male", True),
+        ("34 yoF c/o wt loss", "34-year", True),
+        ("34 yoF c/o wt loss", "Female", True),
+        ("Mr. T is a 58 yo bus driver", "Male", True),
+        ("Mrs. G is a 61 year old retired librarian", "Female", True),
+        ("walked 2 m", "2-year", False),
+        ("T 100 F", "Female", False),  # a temperature, not a 100-year-old woman
+        ("Tmax 103F", "Female", False),
+    ],
+)
+def test_age_and_sex_as_notes_write_them(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Phone call w/ mom re: 2 yo M w/ fever x2d.",
+        "Telephone encounter - caller: mother\nHPI: 2 y/o male with fever for 2 days.",
+        "Mother denies rash. 2 yo boy with fever x 2 days.",
+    ],
+)
+def test_a_parent_on_the_phone_is_not_family_history(note: str) -> None:
+    assert present(note, "Fever for 2 days")
+    assert not present(note, "Family history of fever")
+
+
+def test_the_child_a_parent_calls_about_is_the_patient() -> None:
+    note = "Spoke with Mrs. L on the phone about her son who is 2 years old."
+    assert present(note, "2-year")
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("SHx: 4-5 beers/day", "4-5 beers a day", True),
+        ("drinks beer, 4-5/day", "4-5 beers a day", True),
+        ("He drinks 4 or 5 beers every day", "4-5 beers a day", True),
+        ("Drinks 4-5 beers daily", "4-5 beers a day", True),
+        ("EtOH: 10 beers/wk", "4-5 beers a day", False),
+        ("Drinks 2 beers/night", "2 beers a day", True),
+        ("Coffee 4 cups/day", "4 cups of coffee a day", True),
+        ("Coffe 4/day", "4 cups of coffee a day", True),
+        ("4 cups coffee/d", "4 cups of coffee a day", True),
+        ("Coffee 1 cup/day", "4 cups of coffee a day", False),
+        ("HCTZ 25 mg daily", "25 times a day", False),  # a dose is not a count
+    ],
+)
+def test_amounts_of_a_thing_per_day(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("SHx: smokes 1/2 ppd x 10 yrs.", "5 pack-years", True),
+        ("Smokes half pack/day x 10 yr.", "5 pack-years", True),
+        ("half a pack a day for 10 years", "5 pack-years", True),
+        ("smokes about 10 cigarettes a day for the past 10 years", "5 pack-years", True),
+        ("smokes 1 ppd x 10 yrs", "5 pack-years", False),
+        ("1ppd x30yr", "30 pack-years", True),
+    ],
+)
+def test_pack_years_are_multiplied(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("VS: T 38.1 C (100.6 F), HR 102", True),
+        ("temp 38.1", True),
+        ("38.1°C", True),
+        ("T 100.6 F", True),
+        ("febrile to 100.6", True),
+        ("T 38.4 C", False),  # another temperature
+        ("T 101.5 F", False),
+        ("HR 38, RR 18", False),  # not a temperature
+    ],
+)
+def test_a_temperature_in_either_scale(note: str, expected: bool) -> None:
+    assert present(note, "Temperature 38.1 °C") is expected, note
+
+
+def test_a_temperature_reading_is_neither_a_sex_nor_a_fever() -> None:
+    assert not present("T 100.6 F", "Female")
+    assert not present("Temp 37.0", "Fever")
+    assert present("Tmax 103.5F", "Max temperature 103.5 F OR 39.7 C")
+    assert present("fever 2 days, max 39.7 C", "Max temperature 103.5 F OR 39.7 C")
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("34F, 15# wt loss x 3 wks", True),
+        ("15 lb wt loss", True),
+        ("15 kg weight loss", False),  # the unit is part of the amount
+        ("has lost 15 pounds in three months", True),
+        ("gained 15 pounds", False),
+    ],
+)
+def test_weights_and_their_units(note: str, expected: bool) -> None:
+    assert present(note, "15-lb weight loss") is expected, note
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("spotting x3 episodes over past month", True),
+        ("PMB x1mo (3x)", True),
+        ("spotting three times in the past month", True),
+        ("heavy bleeding x 3 months", False),  # a duration is not a count
+    ],
+)
+def test_counts_of_episodes(note: str, expected: bool) -> None:
+    assert present(note, "3 episodes") is expected, note

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from app.core.text import (
@@ -43,6 +43,9 @@ _RAW = re.compile(
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
 _AGE_SEX = re.compile(r"^(\d{1,3})(yo|y/o|y|yr|yrs|yom|yof)?([mf])$")
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
+_FRACTION = re.compile(r"(\d)/(\d)")
+_SEX_AFTER_AGE = re.compile(r"^(yo|y/o|yr|yrs|y)?([mf])$")
+_TEMPERATURE_WORDS = frozenset({"t", "temp", "temperature", "tmax", "max", "fever", "febrile"})
 _KEEP_ALNUM = frozenset({"b12", "t3", "t4", "h2o", "co2", "o2", "c3", "c4", "l4", "l5", "s1", "ct"})
 
 NUMBER_WORDS = {
@@ -104,6 +107,7 @@ VAGUE_QUANTITIES = {
     "several": (3.0, 9.0),
     "many": (4.0, 30.0),
     "multiple": (2.0, 10.0),
+    "half": (0.5, 0.5),
 }
 # unit words (after abbreviation expansion) and their length in days
 UNITS = {
@@ -215,6 +219,8 @@ NEG_END = frozenset(
         "smokes",
         "feels",
         "describes",
+        "still",  # "denies SI, still enjoys gardening"
+        "enjoys",
         "c/o",
         "+",
         "(+)",
@@ -301,6 +307,15 @@ GENERIC = frozenset(
         "diagnosis",
         "diagnosed",
         "dx",
+        # measures of a drink: "4 cups of coffee a day" is "coffee 4/day"
+        "cup",
+        "cups",
+        "glass",
+        "glasses",
+        "bottle",
+        "bottles",
+        "serving",
+        "servings",
         # how a fact is linked to another, not the fact: "triggered by turning the head"
         "last",
         "lasts",
@@ -381,6 +396,10 @@ class Token:
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
     frequency: tuple[float, float] | None = None  # times per day, on the unit word
     pack_years: float | None = None  # "2 ppd x 20 yrs": 40, on the years word
+    thing: str = ""  # "4 cups of coffee a day": the stem of what is counted, on the unit word
+    temperature: float | None = None  # a body temperature in Celsius: "T 100.6 F" is 38.1
+    mass: float | None = None  # a weight in kg: "15 lb" is 6.8
+    count: bool = False  # "3 episodes", "x3", "three times": how many times it happened
     vague: bool = False  # "a few days": an amount without a number
     mark: bool = False  # punctuation, kept for structure only
 
@@ -677,6 +696,11 @@ NOTE_ABBREVIATION_OVERRIDES = {
     "rt": "right",
     "lt": "left",
     "nkda": "no known allergies",  # "no known drug allergies" would deny drug use
+    "mr": "male",  # "Mr. T is a 58 yo bus driver": a rater reads the sex from the title
+    "mrs": "female",
+    "unable": "can not",  # "unable to bear weight" is "can't bear weight"
+    "denys": "denies",
+    "deneis": "denies",
     "nka": "no known allergies",
 }
 # more ways notes write a clinical concept of the lexicon
@@ -786,6 +810,9 @@ class NoteReader:
             stem(w): c.key for c in self.lexicon.concepts.values() for w in c.negated_by
         }
         self._derived: dict[frozenset[str], NoteReader] = {}
+        self._clinical_keys = frozenset(
+            k for k, c in self.lexicon.concepts.items() if c.kind in _CLINICAL_KINDS
+        )
         self._items: dict[tuple[str, str], Item] = {}
 
     def is_generic_concept(self, key: str) -> bool:
@@ -827,6 +854,9 @@ class NoteReader:
             self._word_tokens(m.group("word"), m.start(), out)
         _soften_line_breaks(out, text)
         self._numbers_and_durations(out)
+        _temperatures(out, text)
+        _masses(out, text)
+        _counts(out)
         self._pack_years(out)
         self._sentences(out)
         self._concepts(out)
@@ -840,8 +870,11 @@ class NoteReader:
         if len(low) != len(raw):  # folding changed the length: keep offsets, lose nothing
             low = raw.lower()
         pieces: list[tuple[str, int, int]] = []
+        if self._age_sex_after_number(raw, low, offset, out):
+            return
         age = _AGE_SEX.match(low)
-        if age:  # "17M", "17yoM", "45F": an age and a sex in one word
+        if age and not (age.group(3) == "f" and int(age.group(1)) >= 90):  # "101F" is hot
+            # "17M", "17yoM", "45F": an age and a sex in one word
             number, _, sex = age.groups()
             out.append(Token(number, number, offset, offset + len(raw)))
             for w in ("year", "old", "male" if sex == "m" else "female"):
@@ -863,6 +896,23 @@ class NoteReader:
             for w in self._expand(piece, prev_number):
                 out.append(Token(w, self._stem(w), start, end))
 
+    @staticmethod
+    def _age_sex_after_number(raw: str, low: str, offset: int, out: list[Token]) -> bool:
+        """ "58 M", "58 yoM", "34 y/o F": an age and a sex after a bare number."""
+        m = _SEX_AFTER_AGE.match(low)
+        if m is None or not out or out[-1].mark or not out[-1].word.isdigit():
+            return False
+        age = int(out[-1].word)
+        prev = out[-2].word if len(out) > 1 else ""
+        if not 0 < age <= 110 or offset - out[-1].end > 1 or prev in _TEMPERATURE_WORDS:
+            return False
+        if not m.group(1) and (raw not in ("M", "F") or (raw == "F" and age >= 90)):
+            return False  # "2 m" may be minutes, "100 F" a temperature
+        sex = "male" if m.group(2) == "m" else "female"
+        for w in ("year", "old", sex):
+            out.append(Token(w, stem(w), offset, offset + len(raw)))
+        return True
+
     def _expand(self, tok: str, after_number: bool) -> list[str]:
         tok = tok.replace("\u2019", "'")
         if after_number and tok in UNITS:
@@ -876,9 +926,16 @@ class NoteReader:
             exp = {"w": "with", "s": "without", "c": "with"}[tok[:-1]]
         if exp is not None:
             return expand_contractions(raw_tokens(exp))
+        frac = _FRACTION.fullmatch(tok)
+        if frac and 0 < int(frac.group(1)) < int(frac.group(2)) <= 4:
+            return [str(int(frac.group(1)) / int(frac.group(2)))]  # "1/2 ppd"
+        if tok == "/":
+            return ["per"]  # "4-5/day"
         if "/" in tok:
             out: list[str] = []
-            for part in (p for p in tok.split("/") if p):
+            for n, part in enumerate(p for p in tok.split("/") if p):
+                if n and (part in UNITS or part in _NIGHT):
+                    out.append("per")  # "beers/day", "pack/day", "glasses/night"
                 out.extend(self._expand(part, False))
             return out
         if tok.isdigit() or tok in NUMBER_WORDS:
@@ -928,21 +985,27 @@ class NoteReader:
                     got = _quantity_before(words, k - 1)
                     if got is not None:
                         n_lo, n_hi, first = got
+                else:  # "4-5 beers daily", "drinks 4 cups of coffee daily"
+                    amount = _amount_of_thing(words, k)
+                    if amount is not None:
+                        n_lo, n_hi, first, t.thing = amount
                 t.frequency = (n_lo / every, n_hi / every)
-                for k in range(first, i):
-                    words[k].quantity = True
+                _mark_amount(words, first, i)
                 continue
             days = UNITS.get(t.word)
-            if days is None or t.mark:
+            if t.mark or (days is None and t.word not in _NIGHT):
                 continue
             freq = _frequency_before(words, i)
             if freq is not None:
-                lo, hi, first = freq
-                t.frequency = (lo / days, hi / days)  # times per day
-                t.word = _UNIT_NAMES[days]
-                t.stem = stem(t.word)
-                for k in range(first, i):
-                    words[k].quantity = True
+                lo, hi, first, t.thing = freq
+                per = days or 1.0
+                t.frequency = (lo / per, hi / per)  # times per day
+                if days is not None:
+                    t.word = _UNIT_NAMES[days]
+                    t.stem = stem(t.word)
+                _mark_amount(words, first, i)
+                continue
+            if days is None:
                 continue
             k = i - 1
             if (
@@ -983,18 +1046,26 @@ class NoteReader:
 
     @staticmethod
     def _pack_years(toks: list[Token]) -> None:
-        """A rater multiplies: "2 ppd x 20 yrs" is 40 pack-years."""
-        words = [t for t in toks if not t.mark]
-        for i, t in enumerate(words):
-            if t.stem != "pack" or i == 0 or words[i - 1].number is None:
+        """A rater multiplies: "2 ppd x 20 yrs" is 40 pack-years, "1/2 ppd x 10 yr" 5, and
+        "10 cigarettes a day for 10 years" 5."""
+        for i, t in enumerate(toks):
+            if t.frequency is None or t.thing not in _PACK_THINGS:
                 continue
-            if [w.word for w in words[i + 1 : i + 3]] not in (["per", "day"], ["a", "day"]):
-                continue
-            packs = words[i - 1].number or 0.0
-            for w in words[i + 3 : i + 8]:
-                if w.duration is not None and w.word == "year":
-                    w.pack_years = packs * w.duration[1] / 365.0
-                    break
+            packs = t.frequency[1] / _PACK_THINGS[t.thing]
+            lo, hi = i, i
+            while lo > 0 and lo > i - 12 and toks[lo - 1].word not in _SENTENCE_END:
+                lo -= 1
+            while hi + 1 < len(toks) and hi < i + 12 and toks[hi + 1].word not in _SENTENCE_END:
+                hi += 1
+            years = [
+                j
+                for j in range(lo, hi + 1)
+                if toks[j].duration is not None and toks[j].word == "year" and j != i
+            ]
+            if years:
+                w = toks[min(years, key=lambda j: abs(j - i))]
+                assert w.duration is not None
+                w.pack_years = round(packs * w.duration[1] / 365.0, 2)
 
     @staticmethod
     def _sentences(toks: list[Token]) -> None:
@@ -1035,8 +1106,7 @@ class NoteReader:
                 ):
                     toks[i].relation = True
 
-    @staticmethod
-    def _negation(toks: list[Token]) -> None:
+    def _negation(self, toks: list[Token]) -> None:
         n = len(toks)
         words = [t.word for t in toks]
         i = 0
@@ -1075,6 +1145,10 @@ class NoteReader:
                     pass
                 elif t.word == "non":
                     _deny_forward(toks, nxt, single=True)
+                elif t.word == "not":
+                    # "can't fall asleep, wakes up at 3am": a verb's denial ends at the comma
+                    # unless a list of clinical facts goes on ("does not have fever, chills")
+                    _deny_forward(toks, nxt, single=False, lists=self._clinical_keys)
                 else:
                     _deny_forward(toks, nxt, single=False)
                 i = nxt
@@ -1179,8 +1253,9 @@ def _quantity_before(words: list[Token], j: int) -> tuple[float, float, int] | N
     return None
 
 
-def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int] | None:
-    """ "4-5 times a day", "3-4 episodes/day", "5-6x/day", "twice a week", "several x daily"."""
+def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int, str] | None:
+    """ "4-5 times a day", "3-4 episodes/day", "5-6x/day", "twice a week", "several x daily",
+    and amounts of a thing: "4-5 beers a day", "4 cups of coffee/day", "coffee 4/day"."""
     j = i - 1
     if j < 0 or (words[j].word not in _PER and words[j].word not in _COUNTED):
         return None
@@ -1189,19 +1264,185 @@ def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int] | 
     else:
         k = j - 1
         if k < 0 or (words[k].word not in _COUNTED and words[k].word not in _TIMES):
-            return (1.0, 1.0, j) if words[j].word in ("every", "each", "per") else None
+            thing = _amount_of_thing(words, k)
+            if thing is not None:
+                return thing
+            return (1.0, 1.0, j, "") if words[j].word in ("every", "each", "per") else None
     if words[k].word in _TIMES:
         n = _TIMES[words[k].word]
-        return n, n, k
+        return n, n, k, ""
     if words[k].word not in _COUNTED and words[j].word in ("every", "each", "per"):
-        return 1.0, 1.0, j  # "every day"
+        return 1.0, 1.0, j, ""  # "every day"
     got = _quantity_before(words, k - 1) if words[k].word in _COUNTED else None
     if got is None:
         if words[k].word in _COUNTED and k - 1 >= 0 and words[k - 1].word in _TIMES:
             n = _TIMES[words[k - 1].word]
-            return n, n, k - 1
+            return n, n, k - 1, ""
         return None
-    return got
+    return (*got, "")
+
+
+_PACK_THINGS = {"pack": 1.0, "cigarett": 20.0, "cig": 20.0}
+_NIGHT = frozenset({"night", "evening"})  # "2 beers/night": a frequency, never a duration
+# a dose is not a count: "HCTZ 25 mg daily" is once a day
+_DOSE_UNITS = frozenset(
+    {
+        *("mg", "mcg", "g", "gm", "gram", "grams", "ml", "cc", "unit", "units", "iu", "%"),
+        *("milligram", "milligrams", "microgram", "micrograms", "milliliter", "milliliters"),
+    }
+)
+
+
+def _amount_of_thing(words: list[Token], k: int) -> tuple[float, float, int, str] | None:
+    """The amount of a thing that ends at words[k]: "4-5 beers", "4 cups of coffee", "4"."""
+    if k < 0:
+        return None
+    if words[k].number is not None:
+        got = _quantity_before(words, k)
+        return None if got is None else (*got, "")
+    thing = ""
+    for m in range(k, max(-1, k - 4), -1):
+        w = words[m]
+        if w.number is not None or w.word in VAGUE_QUANTITIES:
+            got = _quantity_before(words, m)
+            return None if got is None else (*got, thing)
+        if w.mark or w.word in UNITS or w.word in _DOSE_UNITS or w.word in _PER:
+            return None
+        if w.word not in STOPWORDS:
+            thing = w.stem
+    return None
+
+
+def _mark_amount(words: list[Token], first: int, end: int) -> None:
+    """The words of an amount are read as part of it; the thing counted stays a word."""
+    for k in range(first, end):
+        w = words[k]
+        if (
+            w.number is not None
+            or w.mark
+            or w.word in _PER
+            or w.word in _COUNTED
+            or w.word in _TIMES
+            or w.word in VAGUE_QUANTITIES
+            or w.word in ("to", "or")
+        ):
+            w.quantity = True
+
+
+# -- temperatures, weights and counts ---------------------------------------------------------
+
+_TEMP_SIGNALS = frozenset({"t", "temp", "temperature", "tmax", "max", "maximum", "highest"})
+_NOT_TEMPERATURE = frozenset(
+    {"kg", "kilograms", "pounds", "lb", "lbs", "mg", "mcg", "ml", "percent", "cm", "mm", "year"}
+)
+
+
+def _temperatures(toks: list[Token], text: str) -> None:
+    """ "T 38.1 C", "temp 38.1", "38.1°C", "100.6 F", "Tmax 103.5": Celsius on the number."""
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if t.number is None or t.mark or t.quantity:
+            continue
+        unit = None
+        nxt = toks[i + 1] if i + 1 < n else None
+        if nxt is not None and not nxt.mark and nxt.start - t.end <= 2:
+            raw = text[nxt.start : nxt.end].lower()
+            between = text[t.end : nxt.start].strip()
+            if raw in ("c", "f") and between in ("", "\u00b0"):
+                unit = raw
+        before = [u for u in toks[max(0, i - 4) : i] if not u.mark]
+        signal = [u for u in before[-3:] if u.word in _TEMP_SIGNALS or u.concept == "fever"]
+        v = t.number
+        decimal = "." in t.word
+        if unit is None and nxt is not None and nxt.word in _NOT_TEMPERATURE:
+            continue
+        if unit == "c" or (unit is None and 34.0 <= v <= 43.5 and (signal or decimal)):
+            celsius = v
+        elif unit == "f" or (unit is None and 93.0 <= v <= 110.0 and (signal or decimal)):
+            celsius = (v - 32.0) * 5.0 / 9.0
+        else:
+            continue
+        if not 30.0 <= celsius <= 45.0:
+            continue
+        t.temperature = round(celsius, 2)
+        if unit is not None and nxt is not None:
+            nxt.word = nxt.stem = "degrees"
+            nxt.quantity = True
+        for u in signal:
+            if u.word in _TEMP_SIGNALS:
+                u.quantity = True  # "Temp 37.0" is a reading, not a fever
+        if nxt is not None and nxt.word in ("max", "maximum"):
+            nxt.quantity = True
+
+
+_MASS_UNITS = {
+    "kg": 1.0,
+    "kgs": 1.0,
+    "kilograms": 1.0,
+    "kilogram": 1.0,
+    "kilos": 1.0,
+    "pounds": 0.4536,
+    "pound": 0.4536,
+    "lb": 0.4536,
+    "lbs": 0.4536,
+}
+
+
+def _masses(toks: list[Token], text: str) -> None:
+    """ "15 lb", "15#", "7 kg": a weight in kg; "lost 15 pounds" is a weight loss."""
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if t.number is None or t.mark or t.quantity:
+            continue
+        j = i + 1
+        if j + 1 < n and toks[j].word == "-" and toks[j].start == t.end:
+            j += 1  # "15-lb"
+        nxt = toks[j] if j < n else None
+        if nxt is not None and not nxt.mark and nxt.word in _MASS_UNITS:
+            t.mass = t.number * _MASS_UNITS[nxt.word]
+            nxt.quantity = True
+        elif text[t.end : t.end + 1] == "#":
+            t.mass = t.number * _MASS_UNITS["lb"]
+        else:
+            continue
+        prev = next(
+            (u for u in reversed(toks[max(0, i - 4) : i]) if not u.mark and u.word not in _ABOUT),
+            None,
+        )
+        if prev is not None and prev.concept is None and prev.word in _CHANGED_BY:
+            prev.concept = _CHANGED_BY[prev.word]  # "lost 15 pounds" is a weight loss
+            prev.concept_last = toks.index(prev)
+
+
+_ABOUT = frozenset({"about", "approximately", "around", "nearly", "almost", "roughly", "over"})
+_CHANGED_BY = {
+    "lost": "weight_loss",
+    "losing": "weight_loss",
+    "lose": "weight_loss",
+    "gained": "weight_gain",
+    "gaining": "weight_gain",
+    "gain": "weight_gain",
+}
+_COUNT_WORDS = frozenset(
+    {"episodes", "episode", "times", "time", "x", "attacks", "attack", "bouts", "spells"}
+)
+
+
+def _counts(toks: list[Token]) -> None:
+    """ "3 episodes", "x3", "(3x)", "three times": how often it happened."""
+    words = [t for t in toks if not t.mark]
+    for k, t in enumerate(words):
+        if t.number is None or t.quantity:
+            continue
+        nxt = words[k + 1] if k + 1 < len(words) else None
+        prev = words[k - 1] if k > 0 else None
+        counted = nxt is not None and nxt.word in _COUNT_WORDS and not nxt.quantity
+        times = (  # "x3", not "x 3 months"
+            prev is not None
+            and prev.word == "x"
+            and (nxt is None or (nxt.duration is None and nxt.frequency is None))
+        )
+        t.count = counted or times
 
 
 def _soften_line_breaks(toks: list[Token], text: str) -> None:
@@ -1223,7 +1464,10 @@ def _content_before(toks: list[Token], i: int) -> bool:
     return j >= 0 and not toks[j].mark
 
 
-def _deny_forward(toks: list[Token], start: int, single: bool) -> None:
+def _deny_forward(
+    toks: list[Token], start: int, single: bool, lists: frozenset[str] | None = None
+) -> None:
+    """Deny from `start` on; with `lists`, a comma ends it unless a listed concept follows."""
     count = 0
     for j in range(start, len(toks)):
         t = toks[j]
@@ -1232,6 +1476,12 @@ def _deny_forward(toks: list[Token], start: int, single: bool) -> None:
                 return
             if t.word == ":" and j > start:
                 return
+            if t.word == "," and lists is not None:
+                nxt = next((u for u in toks[j + 1 : j + 3] if not u.mark), None)
+                if nxt is not None and nxt.word in ("or", "nor", "and"):
+                    continue
+                if nxt is None or nxt.concept not in lists:
+                    return
             continue
         if t.word in NEG_END and j > start:
             return
@@ -1295,9 +1545,15 @@ _INFORMANT_AFTER = frozenset(
         "concerned",
         "worried",
         "gives",
+        "denies",
+        "denied",
+        "endorses",
+        "describes",
+        "mentions",
     }
 )
 _INFORMANT_BEFORE = frozenset({"by", "from", "per", "accompanied"})
+_CALL_STEMS = frozenset({"spoke", "talk", "speak", "call", "phone", "telephon", "convers"})
 
 
 def _lives_with(toks: list[Token], i: int) -> bool:
@@ -1308,8 +1564,16 @@ def _lives_with(toks: list[Token], i: int) -> bool:
         return True
     if i > 0 and toks[i - 1].word in _INFORMANT_BEFORE:
         return True
-    if i > 1 and toks[i - 1].word == "with" and toks[i - 2].stem in ("spoke", "talk", "speak"):
-        return True  # "spoke with mom on the phone"
+    if i > 1 and toks[i - 1].word == "with" and toks[i - 2].stem in _CALL_STEMS:
+        return True  # "spoke with mom on the phone", "phone call w/ mom"
+    before = [t for t in toks[max(0, i - 3) : i] if not t.mark]
+    if before and before[-1].stem in ("caller", "call"):
+        return True  # "caller: mother", "called by mom"
+    # "about her son who is 2 years old": in a parent's call, the child is the patient
+    if toks[i].concept in ("son", "daughter", "child") and any(
+        t.duration is not None and t.word == "year" for t in toks[i + 1 : i + 6]
+    ):
+        return True
     # "her 4 year old daughter has a sore throat": in a parent's call, the child is the patient
     if toks[i].concept in ("son", "daughter", "child") and any(
         t.duration is not None and t.word == "year" for t in toks[max(0, i - 4) : i]
@@ -1351,9 +1615,31 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
         texts.extend(i for i in inner if i.strip())
     for alt in dict.fromkeys(t for t in texts if t):
         parsed = _parse_alternative(reader, alt)
-        if parsed is not None:
-            alts.append(parsed)
+        if parsed is None:
+            continue
+        # "No personal history of stroke OR TIA": the later ways of saying it are denied too,
+        # and "Family history of MI OR heart attack" is still the family's
+        first = alts[0] if alts else None
+        if first is not None and _inherits(parsed, alt):
+            parsed = replace(
+                parsed,
+                negated=parsed.negated or first.negated,
+                family=parsed.family or first.family,
+            )
+        alts.append(parsed)
     return Item(item_id, text, tuple(alts))
+
+
+# words that make an alternative a positive statement of its own ("No anhedonia OR still
+# enjoys activities"): it does not take the first alternative's denial
+_OWN_POLARITY = frozenset(
+    {"still", "normal", "normally", "intact", "enjoys", "enjoy", "able", "good", "well", "fine"}
+)
+
+
+def _inherits(alt: Alternative, text: str) -> bool:
+    words = {w.lower() for w in raw_tokens(text)}
+    return not alt.negated and not alt.family and not words & _OWN_POLARITY
 
 
 def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
@@ -1402,7 +1688,16 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
             flags.append((t.negated, t.family))
             k += 1
             continue
-        if t.number is not None:
+        if t.temperature is not None:
+            units.append(Unit("temperature", t.word, number=t.temperature))
+            flags.append((t.negated, t.family))
+        elif t.mass is not None:
+            units.append(Unit("mass", t.word, number=t.mass))
+            flags.append((t.negated, t.family))
+        elif t.count:
+            units.append(Unit("count", t.word, number=t.number or 0.0))
+            flags.append((t.negated, t.family))
+        elif t.number is not None:
             units.append(Unit("number", t.word, number=t.number))
             flags.append((t.negated, t.family))
         elif _is_content(t.word):
@@ -1475,6 +1770,7 @@ _WEAK_NOUNS = frozenset(
     }
 )
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
+_AMOUNT_KINDS = frozenset({"number", "duration", "frequency", "temperature", "mass", "count"})
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
 PARTIAL_SHARE = 0.4  # the share of a long label's units a note may leave out
 WINDOW_PER_UNIT = 4  # how far apart, in words, a label's units may sit in the note
@@ -1560,7 +1856,7 @@ class NoteMatcher:
             for n, _ in required
             if n >= 0
             and (
-                alt.units[n].kind == "number"
+                alt.units[n].kind in ("number", "temperature", "mass", "count")
                 # an exact amount, not "within a few minutes"
                 or (
                     alt.units[n].kind in ("duration", "frequency")
@@ -1575,7 +1871,9 @@ class NoteMatcher:
         used: set[int] = set()
         for h in head_hits:
             t = self.toks[h]
-            if t.negated != alt.negated or t.family != alt.family or h in used:
+            # an amount is not denied: "can't sleep for 2 months" still says 2 months
+            amount = alt.units[alt.head].kind in _AMOUNT_KINDS
+            if (not amount and t.negated != alt.negated) or t.family != alt.family or h in used:
                 continue
             window = [h]
             missing = 0
@@ -1613,6 +1911,20 @@ class NoteMatcher:
             return self._stem_hits(unit.value)
         if unit.kind == "number":
             return [i for i, t in enumerate(toks) if unit.number in (t.number, t.pack_years)]
+        if unit.kind == "temperature":  # 100.6 F is 38.1 C; 38.3 is not
+            return [
+                i
+                for i, t in enumerate(toks)
+                if t.temperature is not None and abs(t.temperature - unit.number) <= 0.12
+            ]
+        if unit.kind == "mass":  # 15 lb is not 15 kg
+            return [
+                i
+                for i, t in enumerate(toks)
+                if t.mass is not None and abs(t.mass - unit.number) <= 0.05 * unit.number
+            ]
+        if unit.kind == "count":
+            return [i for i, t in enumerate(toks) if t.count and t.number == unit.number]
         lo, hi = unit.span
         tol_lo, tol_hi = lo * 0.85, hi * 1.15
         out: list[int] = []
