@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.notes import score_items
+from app.core.attempt import NoteDiagnosisEntry, PatientNote
+from app.core.cases import load_library
+from app.core.notes import NoteMatcher, default_reader, score_items
+from app.core.scoring import NoteScore, _flipped, score_note
 
 EXAMPLE = (
     "17yo M c/o palpitations x3-4 mo, intermittent. +chest pressure during soccer. Denies SOB, "
@@ -410,3 +413,64 @@ def test_weights_and_their_units(note: str, expected: bool) -> None:
 )
 def test_counts_of_episodes(note: str, expected: bool) -> None:
     assert present(note, "3 episodes") is expected, note
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Back: no CVA tenderness.", "No CVA tenderness", True),
+        ("Back: no CVA tenderness.", "Stroke", False),  # the costovertebral angle
+        ("h/o CVA 2019", "Stroke", True),
+        ("Lungs: no accessory muscle use, resonant, CTAB.", "Lungs clear", True),
+        ("Radial, DP/PT pulses 2+ and symmetric.", "Peripheral pulses 2+ and symmetric", True),
+        ("HLD dx 2 yr ago, declined statin, untreated.", "High cholesterol not treated", True),
+        ("HLD on atorvastatin.", "High cholesterol not treated", False),
+    ],
+)
+def test_exam_shorthand_and_normal_findings(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+def _model_note_score(case_id: str) -> NoteScore:
+    case = load_library().get(case_id)
+    assert case is not None
+    m = case.model_note
+    note = PatientNote(
+        history=m.history,
+        physical_exam=m.physical_exam,
+        diagnoses=[
+            NoteDiagnosisEntry(diagnosis=d.diagnosis, history=list(d.history), exam=list(d.exam))
+            for d in m.diagnoses
+        ],
+        studies=list(m.studies),
+    )
+    return score_note(case, note)
+
+
+def test_the_model_note_temperature_is_found() -> None:
+    s = _model_note_score("abdominal-pain-rlq-24f")
+    assert [i.text for i in s.history + s.exam if not i.present] == []
+
+
+@pytest.mark.parametrize("case_id", sorted(load_library().cases))
+def test_a_model_note_never_contradicts_its_own_case(case_id: str) -> None:
+    s = _model_note_score(case_id)
+    rows = [(r.text, r.contradicts) for d in s.diagnoses for r in (*d.history_rows, *d.exam_rows)]
+    assert [r for r in rows if r[1]] == []
+
+
+def test_a_row_contradicts_only_the_fact_it_names() -> None:
+    reader = default_reader()
+    rlq = reader.item("e-rlq", "RLQ tenderness maximal at McBurney's point")
+    cva = reader.item("e-no-cva", "No CVA tenderness")
+    worse = reader.item("no-icp", "not worse with Valsalva")
+    for row, item, expected in [
+        ("No CVA tenderness", rlq, False),
+        ("No RLQ tenderness", rlq, True),
+        ("RLQ tenderness w/ rebound", cva, False),
+        ("+ CVA tenderness", cva, True),
+        ("worse w/ activity", worse, False),
+        ("worse with Valsalva", worse, True),
+    ]:
+        m = NoteMatcher(row, reader)
+        assert m.match(_flipped(item)).present is expected, (row, item.text)

@@ -219,6 +219,13 @@ NEG_END = frozenset(
         "smokes",
         "feels",
         "describes",
+        # a normal finding ends a list of absent ones ("Lungs: no wheezes, resonant, CTAB")
+        "clear",
+        "resonant",
+        "normal",
+        "intact",
+        "supple",
+        "soft",
         "still",  # "denies SI, still enjoys gardening"
         "enjoys",
         "c/o",
@@ -425,6 +432,7 @@ class Alternative:
     head: int  # index of the unit whose polarity and family context decide
     negated: bool
     family: bool
+    exact: bool = False  # its concepts only as named: no other spelling-out of a term
 
 
 @dataclass(frozen=True)
@@ -853,6 +861,7 @@ class NoteReader:
                 continue
             self._word_tokens(m.group("word"), m.start(), out)
         _soften_line_breaks(out, text)
+        _costovertebral(out)
         self._numbers_and_durations(out)
         _temperatures(out, text)
         _masses(out, text)
@@ -919,6 +928,15 @@ class NoteReader:
             return [tok]
         if tok.startswith("non") and len(tok) > 6 and self.speller.is_known(tok[3:]):
             return ["non", tok[3:]]  # "nonsmoker" is "non smoker"
+        if (
+            tok.startswith("un")
+            and tok.endswith("ed")
+            and len(tok) > 7
+            and self.speller.is_known(tok[2:])
+        ):
+            # "untreated": the participle's own stem, but no denial of what follows
+            # ("untreated HLD" is HLD)
+            return ["un", tok[2:]]
         if tok in CONTRACTIONS or "'" in tok:
             return expand_contractions([tok])
         exp = self.lexicon.abbreviations.get(tok)
@@ -1445,6 +1463,16 @@ def _counts(toks: list[Token]) -> None:
         t.count = counted or times
 
 
+def _costovertebral(toks: list[Token]) -> None:
+    """ "CVA tenderness" is the costovertebral angle, not a stroke."""
+    for i in range(len(toks) - 2):
+        a, b, c = toks[i], toks[i + 1], toks[i + 2]
+        stroke = (a.word, b.word) == ("cerebrovascular", "accident") and a.start == b.start
+        if stroke and (c.word.startswith("tender") or c.word == "ttp"):
+            a.word, a.stem = "costovertebral", "costovertebr"
+            b.word, b.stem = "angle", "angl"
+
+
 def _soften_line_breaks(toks: list[Token], text: str) -> None:
     """A line wrapped inside a sentence ("No palpitations, dizziness,\nsyncope") goes on."""
     for i, t in enumerate(toks):
@@ -1709,6 +1737,9 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
         return None
     # what the item is about: the first unit that is neither a relative nor a generic word
     candidates = [n for n, u in enumerate(units) if not u.relation and not u.generic]
+    # "not worse with Valsalva" is about Valsalva: worse and better say how, not what
+    facts = [n for n in candidates if units[n].value not in _MODIFIER_CONCEPTS]
+    candidates = facts or candidates
     head = next(
         (n for n in candidates if not units[n].body_part), candidates[0] if candidates else 0
     )
@@ -1718,6 +1749,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     return Alternative(text, tuple(units), head, negated, family)
 
 
+_MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
 _CONNECTIVES = frozenset(
     {
         "during",
@@ -1740,7 +1772,7 @@ _CONNECTIVES = frozenset(
 
 
 def _is_content(word: str) -> bool:
-    if word in ("no", "not", "non", "denies", "negative", "without", "family"):
+    if word in ("no", "not", "non", "un", "denies", "negative", "without", "family"):
         return False
     if word in _CONNECTIVES:
         return False
@@ -1826,7 +1858,7 @@ class NoteMatcher:
         for n, hits in required:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
-            if not hits and u.kind == "concept" and stems:
+            if not hits and u.kind == "concept" and stems and not alt.exact:
                 # a term the note writes another way; when denied, its last word is the thing
                 # itself ("no discharge" denies "vaginal discharge") unless that word alone
                 # means little ("loss", "pain")
@@ -1865,14 +1897,24 @@ class NoteMatcher:
                 or alt.units[n].value in _SIDES
             )
         }
-        if sum(1 for _, hits in required if not hits) > allowed or not head_hits:
+        if sum(1 for _, hits in required if not hits) > allowed:
+            return []
+        head_kind = alt.units[alt.head].kind
+        if not head_hits and allowed and alt.head not in strict:
+            # a long label whose first fact word the note leaves out ("Peripheral pulses 2+ and
+            # symmetric" in "DP/PT pulses 2+ and symmetric"): the next fact word leads
+            for n, hits in required:
+                if hits and n >= 0 and not alt.units[n].body_part:
+                    head_hits, head_kind = hits, alt.units[n].kind
+                    break
+        if not head_hits:
             return []
         out: list[list[int]] = []
         used: set[int] = set()
+        # an amount is not denied: "can't sleep for 2 months" still says 2 months
+        amount = head_kind in _AMOUNT_KINDS
         for h in head_hits:
             t = self.toks[h]
-            # an amount is not denied: "can't sleep for 2 months" still says 2 months
-            amount = alt.units[alt.head].kind in _AMOUNT_KINDS
             if (not amount and t.negated != alt.negated) or t.family != alt.family or h in used:
                 continue
             window = [h]

@@ -137,10 +137,12 @@ def _flipped(item: Item) -> Item:
     """Only what the item is about, with its polarity reversed: "No fever" -> "Fever".
 
     A row contradicts the case when it says the opposite of an item's main fact, even in
-    fewer words ("no smoking history" against "Smokes 1 pack per day for 36 years").
+    fewer words ("no smoking history" against "Smokes 1 pack per day for 36 years"). The fact
+    must be the item's own, as named: "No CVA tenderness" does not deny "RLQ tenderness", nor
+    does "RLQ tenderness" say there is CVA tenderness.
     """
     alts = tuple(
-        replace(a, units=(a.units[a.head],), head=0, negated=not a.negated)
+        replace(a, units=(a.units[a.head],), head=0, negated=not a.negated, exact=True)
         for a in item.alternatives
         if a.units[a.head].kind in ("concept", "stem")
     )
@@ -248,13 +250,31 @@ def _check_row(read: _Matchers, row: str, items: list[Item], support: list[str])
         return RowCheck(row)
     m = read(row)
     found = [it.id for it in items if m.match(it).present]
-    contra = [it.id for it in items if it.id not in found and m.match(_flipped(it)).present]
+    places = _places(m)
+    contra = [
+        it.id
+        for it in items
+        if it.id not in found
+        and m.match(_flipped(it)).present
+        # "no tenderness at the CVA" does not deny "RLQ tenderness": another place
+        and (not places or places & _item_places(it, m.reader))
+    ]
     return RowCheck(
         row,
         tuple(i for i in found if i in support),
         tuple(i for i in found if i not in support),
         tuple(contra),
     )
+
+
+def _places(m: NoteMatcher) -> set[str]:
+    """The body parts a text names."""
+    concepts = m.reader.lexicon.concepts
+    return {t.concept for t in m.toks if t.concept and concepts[t.concept].kind == "body_part"}
+
+
+def _item_places(item: Item, reader: NoteReader) -> set[str]:
+    return {u.value for a in item.alternatives for u in a.units if u.body_part}
 
 
 def _parts(s: NoteScore, n_dx: int, n_tests: int) -> dict[str, float]:
