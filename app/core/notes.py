@@ -314,6 +314,22 @@ GENERIC = frozenset(
         "diagnosis",
         "diagnosed",
         "dx",
+        # when and how completely, said by a note without the word: "resolved", "x 1 day"
+        "ago",
+        "completely",
+        "complete",
+        "fully",
+        "totally",
+        "entirely",
+        "attends",
+        "attend",
+        "attending",
+        "given",
+        "gave",
+        "give",
+        "giving",
+        "max",
+        "maximum",
         # measures of a drink: "4 cups of coffee a day" is "coffee 4/day"
         "cup",
         "cups",
@@ -420,6 +436,7 @@ class Unit:
     number: float = 0.0
     span: tuple[float, float] = (0.0, 0.0)
     fallback: tuple[str, ...] = ()  # an item concept's own stems, for notes that split it
+    vague: bool = False  # an amount without a number: "several episodes a day"
     relation: bool = False
     generic: bool = False  # says what kind of fact ("history of", "triggered by"), not the fact
     body_part: bool = False  # where, not what: a denial of the broader fact covers it
@@ -525,6 +542,18 @@ NOTE_ABBREVIATIONS = {
     "ocp": "oral contraceptive pill",
     "sob": "shortness of breath",
     "brbpr": "bright red blood per rectum",
+    "pcn": "penicillin",
+    "allgy": "allergy",
+    "incr": "increased",
+    "decr": "decreased",
+    "tachy": "tachycardia",
+    "brady": "bradycardia",
+    "pkyrs": "pack years",
+    "nite": "night",
+    "utd": "up to date",
+    "imm": "immunizations",
+    "bms": "bowel movements",
+    "bm": "bowel movement",
 }
 
 
@@ -669,9 +698,115 @@ NOTE_GROUPS = {
         "wake up early",
         "terminal insomnia",
     ],
+    "sleep_onset": [
+        "difficulty falling asleep",
+        "trouble falling asleep",
+        "problems falling asleep",
+        "hard to fall asleep",
+        "hard time falling asleep",
+        "can't fall asleep",
+        "unable to fall asleep",
+        "difficulty initiating sleep",
+        "trouble initiating sleep",
+        "sleep onset insomnia",
+        "initial insomnia",
+        "onset insomnia",
+    ],
+    "excessive_worry": [
+        "excessive worry",
+        "excessive worrying",
+        "worries all the time",
+        "worried all the time",
+        "worrying all the time",
+        "worries constantly",
+        "worrying constantly",
+        "constantly worried",
+        "constantly worrying",
+        "constant worry",
+        "worries a lot",
+        "worry a lot",
+        "worried all day",
+        "worries about everything",
+        "worry about everything",
+    ],
+    "spotting": [
+        "spotting",
+        "light spotting",
+        "light bleeding",
+        "light vaginal bleeding",
+        "small amount of bleeding",
+        "minimal bleeding",
+    ],
+    # what a rater reads as drinking enough in a child
+    "oral_intake": [
+        "drinking fluids",
+        "drinking well",
+        "drinking ok",
+        "drinking okay",
+        "drinking fine",
+        "drinking plenty",
+        "drinking normally",
+        "still drinking",
+        "drinking milk",
+        "drinking juice",
+        "drinking water",
+        "taking fluids",
+        "fluid intake",
+        "fluids by mouth",
+        "by mouth fluids",
+        "by mouth intake",
+        "by mouth ok",
+        "liquids ok",
+        "fluids ok",
+    ],
+    "pull": ["pull", "pulling", "pulls", "pulled", "tug", "tugging", "tugs", "tugged"],
+    "daycare": ["daycare", "day care", "nursery", "preschool"],
+    "immunization": [
+        "immunization",
+        "immunizations",
+        "immunized",
+        "vaccine",
+        "vaccines",
+        "vaccination",
+        "vaccinations",
+        "vaccinated",
+        "shots",
+        "imms",
+    ],
+    "acetaminophen": ["acetaminophen", "tylenol", "paracetamol", "panadol"],
+    "estrogen": [
+        "estrogen",
+        "estrogens",
+        "oestrogen",
+        "premarin",
+        "estradiol",
+        "hormone replacement therapy",
+        "hormone replacement",
+        "hormone therapy",
+        "hormone pills",
+    ],
+    "seafood": ["seafood", "shellfish", "shrimp", "crab", "lobster", "oysters", "scallops"],
+    "big_toe": ["big toe", "great toe", "1st mtp", "first mtp", "first toe", "hallux"],
+    "sudden": ["sudden", "suddenly", "abrupt", "abruptly", "acute", "acutely"],
+    "warm": ["warm", "warmth", "warm to touch", "hot to touch"],
+    "swelling": ["swelling", "swollen", "swells", "puffy", "puffiness"],
+    "pap": ["pap smear", "pap test", "pap"],
+    "normal": ["normal", "intact", "unremarkable", "within normal limits"],
+    "limited": ["limited", "decreased", "reduced", "restricted", "diminished"],
 }
-# "shooting" is a quality of pain in a note, not where it goes
-NOTE_GROUP_REMOVALS = {"spread": ["shoot"]}
+# "shooting" is a quality of pain in a note, not where it goes; brand names are not one class
+# of painkiller for a rater ("gave Tylenol" is not "took ibuprofen")
+NOTE_GROUP_REMOVALS = {
+    "spread": ["shoot"],
+    "painkiller": [
+        *("ibuprofen", "paracetamol", "acetaminophen", "tylenol", "advil", "motrin"),
+        *("nurofen", "naproxen", "aleve", "excedrin"),
+    ],
+}
+# a narrower fact is also the broader one: spotting is vaginal bleeding, not the reverse
+NOTE_BROADER = {"w.spotting": "vaginal_bleeding"}
+# words a note spells one way and the lexicon files under another concept
+NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a denied word that states a finding (stem -> concept)
 NEGATION_MEANS = {"appetit": "appetite_loss", "eat": "appetite_loss", "hungri": "appetite_loss"}
 CHANGE_MEANS = {
@@ -687,6 +822,9 @@ NOTE_CONCEPT_SPLIT = {
     "morning_stiffness": ["stiffness", "joint stiffness", "stiff joints"],
     "heavy_periods": ["passing clots", "prolonged periods", "long periods"],
     "back_pain": ["lower back pain", "low back pain", "lumbar pain", "lumbago"],
+    "vaginal_bleeding": ["spotting"],  # spotting is light bleeding; bleeding is not spotting
+    "sleep_problems": ["trouble falling asleep", "fall asleep"],  # insomnia is not its kind
+    "anxiety": ["worry a lot", "worried all the time", "constant worry"],  # anxious is not worry
     "chest_pain": [
         "chest pressure",
         "pressure in your chest",
@@ -704,6 +842,8 @@ NOTE_ABBREVIATION_OVERRIDES = {
     "rt": "right",
     "lt": "left",
     "nkda": "no known allergies",  # "no known drug allergies" would deny drug use
+    "qd": "daily",  # "4 cups coffee qd" is 4 a day, not once
+    "qhs": "nightly",
     "mr": "male",  # "Mr. T is a 58 yo bus driver": a rater reads the sex from the title
     "mrs": "female",
     "unable": "can not",  # "unable to bear weight" is "can't bear weight"
@@ -736,7 +876,10 @@ NOTE_CONCEPT_TERMS = {
         "intolerant to cold",
         "cold intol",
     ],
-    "heat_intolerance": ["feels hot", "always hot", "sensitive to heat", "heat intol"],
+    "heat_intolerance": [
+        *("feels hot", "always hot", "sensitive to heat", "heat intol", "feels warm"),
+        *("feeling hot", "feeling warm", "warm all the time", "hot all the time"),
+    ],
     "hematuria": ["blood in urine", "blood in his urine", "blood in her urine", "bloody pee"],
     "polyuria": [
         "urinating more",
@@ -762,8 +905,6 @@ NOTE_CONCEPT_TERMS = {
         "not sleeping well",
         "can't sleep",
         "can't fall back asleep",
-        "difficulty falling asleep",
-        "trouble falling asleep",
         "trouble staying asleep",
     ],
 }
@@ -771,7 +912,10 @@ NOTE_CONCEPT_TERMS = {
 
 # how notes say it, beyond how patients say it
 NOTE_GROUP_ADDITIONS = {
-    "better": ["resolves", "resolved", "resolving", "subsides", "subsided", "abates", "improves"],
+    "better": [
+        *("resolves", "resolved", "resolving", "subsides", "subsided", "abates", "improves"),
+        *("went away", "back to normal", "back to baseline"),
+    ],
 }
 
 
@@ -862,6 +1006,7 @@ class NoteReader:
             self._word_tokens(m.group("word"), m.start(), out)
         _soften_line_breaks(out, text)
         _costovertebral(out)
+        _allergy_header(out)
         self._numbers_and_durations(out)
         _temperatures(out, text)
         _masses(out, text)
@@ -959,6 +1104,8 @@ class NoteReader:
         if tok.isdigit() or tok in NUMBER_WORDS:
             return [tok]
         word = self.speller.correct(tok)
+        if word in NOTE_AFTER_SPELLING:
+            return NOTE_AFTER_SPELLING[word].split()
         return [NOTE_WORDS.get(word, word)]
 
     @staticmethod
@@ -1008,6 +1155,7 @@ class NoteReader:
                     if amount is not None:
                         n_lo, n_hi, first, t.thing = amount
                 t.frequency = (n_lo / every, n_hi / every)
+                t.vague = _vague_amount(words, first, n_lo, n_hi)
                 _mark_amount(words, first, i)
                 continue
             days = UNITS.get(t.word)
@@ -1018,6 +1166,7 @@ class NoteReader:
                 lo, hi, first, t.thing = freq
                 per = days or 1.0
                 t.frequency = (lo / per, hi / per)  # times per day
+                t.vague = _vague_amount(words, first, lo, hi)
                 if days is not None:
                     t.word = _UNIT_NAMES[days]
                     t.stem = stem(t.word)
@@ -1275,6 +1424,10 @@ def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int, st
     """ "4-5 times a day", "3-4 episodes/day", "5-6x/day", "twice a week", "several x daily",
     and amounts of a thing: "4-5 beers a day", "4 cups of coffee/day", "coffee 4/day"."""
     j = i - 1
+    if j >= 1 and words[i].word in _NIGHT and words[j].word == "at":
+        # "wine 3-4 glasses at night" is 3-4 a night
+        thing = _amount_of_thing(words, j - 1)
+        return thing if thing is not None and thing[3] else None
     if j < 0 or (words[j].word not in _PER and words[j].word not in _COUNTED):
         return None
     if words[j].word in _COUNTED:
@@ -1283,7 +1436,8 @@ def _frequency_before(words: list[Token], i: int) -> tuple[float, float, int, st
         k = j - 1
         if k < 0 or (words[k].word not in _COUNTED and words[k].word not in _TIMES):
             thing = _amount_of_thing(words, k)
-            if thing is not None:
+            # "half a minute" is a duration; "4 beers a day", "4/day" are rates
+            if thing is not None and (thing[3] or words[j].word not in ("a", "an")):
                 return thing
             return (1.0, 1.0, j, "") if words[j].word in ("every", "each", "per") else None
     if words[k].word in _TIMES:
@@ -1307,6 +1461,7 @@ _DOSE_UNITS = frozenset(
     {
         *("mg", "mcg", "g", "gm", "gram", "grams", "ml", "cc", "unit", "units", "iu", "%"),
         *("milligram", "milligrams", "microgram", "micrograms", "milliliter", "milliliters"),
+        *("tab", "tabs", "tablet", "tablets", "pill", "pills", "capsule", "capsules", "puffs"),
     }
 )
 
@@ -1331,6 +1486,12 @@ def _amount_of_thing(words: list[Token], k: int) -> tuple[float, float, int, str
     return None
 
 
+def _vague_amount(words: list[Token], first: int, lo: float, hi: float) -> bool:
+    """ "several", "a few": an amount without a number."""
+    w = words[first]
+    return lo != hi and w.number is None and (w.word in VAGUE_QUANTITIES or w.word == "few")
+
+
 def _mark_amount(words: list[Token], first: int, end: int) -> None:
     """The words of an amount are read as part of it; the thing counted stays a word."""
     for k in range(first, end):
@@ -1350,6 +1511,7 @@ def _mark_amount(words: list[Token], first: int, end: int) -> None:
 # -- temperatures, weights and counts ---------------------------------------------------------
 
 _TEMP_SIGNALS = frozenset({"t", "temp", "temperature", "tmax", "max", "maximum", "highest"})
+_FEVER_WORDS = frozenset({"fever", "fevers", "febrile", "reading", "temps"})
 _NOT_TEMPERATURE = frozenset(
     {"kg", "kilograms", "pounds", "lb", "lbs", "mg", "mcg", "ml", "percent", "cm", "mm", "year"}
 )
@@ -1369,7 +1531,7 @@ def _temperatures(toks: list[Token], text: str) -> None:
             if raw in ("c", "f") and between in ("", "\u00b0"):
                 unit = raw
         before = [u for u in toks[max(0, i - 4) : i] if not u.mark]
-        signal = [u for u in before[-3:] if u.word in _TEMP_SIGNALS or u.concept == "fever"]
+        signal = [u for u in before[-3:] if u.word in _TEMP_SIGNALS or u.word in _FEVER_WORDS]
         v = t.number
         decimal = "." in t.word
         if unit is None and nxt is not None and nxt.word in _NOT_TEMPERATURE:
@@ -1386,9 +1548,9 @@ def _temperatures(toks: list[Token], text: str) -> None:
         if unit is not None and nxt is not None:
             nxt.word = nxt.stem = "degrees"
             nxt.quantity = True
-        for u in signal:
-            if u.word in _TEMP_SIGNALS:
-                u.quantity = True  # "Temp 37.0" is a reading, not a fever
+        # "Temp 37.0" is a reading, not a fever; "low grade temp, max 100.4" still says fever
+        if before and before[-1].word in _TEMP_SIGNALS and toks.index(before[-1]) >= i - 2:
+            before[-1].quantity = True
         if nxt is not None and nxt.word in ("max", "maximum"):
             nxt.quantity = True
 
@@ -1450,17 +1612,39 @@ def _counts(toks: list[Token]) -> None:
     """ "3 episodes", "x3", "(3x)", "three times": how often it happened."""
     words = [t for t in toks if not t.mark]
     for k, t in enumerate(words):
-        if t.number is None or t.quantity:
+        if t.quantity or (t.number is None and t.word not in _TIMES):
+            continue
+        if t.number is None:
+            t.number, t.count = _TIMES[t.word], True  # "passed out twice"
             continue
         nxt = words[k + 1] if k + 1 < len(words) else None
         prev = words[k - 1] if k > 0 else None
-        counted = nxt is not None and nxt.word in _COUNT_WORDS and not nxt.quantity
+        after = words[k + 2] if k + 2 < len(words) else None
+        counted = (nxt is not None and nxt.word in _COUNT_WORDS and not nxt.quantity) or (
+            # "2 fainting episodes", "2 syncopal episodes"
+            nxt is not None
+            and after is not None
+            and after.word in _COUNT_WORDS
+            and after.word != "x"
+            and nxt.number is None
+            and nxt.duration is None
+            and not nxt.quantity
+        )
         times = (  # "x3", not "x 3 months"
             prev is not None
             and prev.word == "x"
             and (nxt is None or (nxt.duration is None and nxt.frequency is None))
         )
         t.count = counted or times
+
+
+def _allergy_header(toks: list[Token]) -> None:
+    """ "All: PCN (hives)": the allergies header, not the word "all"."""
+    for i in range(len(toks) - 1):
+        t = toks[i]
+        line_start = i == 0 or (toks[i - 1].mark and toks[i - 1].word in ("\n", ".", ";"))
+        if t.word in ("all", "allg") and toks[i + 1].word == ":" and line_start:
+            t.word, t.stem = "allergies", stem("allergies")
 
 
 def _costovertebral(toks: list[Token]) -> None:
@@ -1511,7 +1695,7 @@ def _deny_forward(
                 if nxt is None or nxt.concept not in lists:
                     return
             continue
-        if t.word in NEG_END and j > start:
+        if t.word in NEG_END and j > start and not _told(toks, j):
             return
         t.negated = True
         count += 1
@@ -1519,6 +1703,12 @@ def _deny_forward(
             return
         if count >= 25:
             return
+
+
+def _told(toks: list[Token], j: int) -> bool:
+    """ "never been told he has lung disease": the verb reports what was never said."""
+    prev = [t.word for t in toks[max(0, j - 2) : j] if not t.mark]
+    return bool(prev) and (prev[-1] == "told" or (prev[-1] in _PATIENT and "told" in prev))
 
 
 def _deny_backward(toks: list[Token], i: int) -> None:
@@ -1607,7 +1797,9 @@ def _lives_with(toks: list[Token], i: int) -> bool:
         t.duration is not None and t.word == "year" for t in toks[max(0, i - 4) : i]
     ):
         return True
-    for j in range(max(0, i - 3), i):
+    for j in range(i - 1, max(-1, i - 4), -1):
+        if toks[j].mark and toks[j].word in _SENTENCE_END:
+            break  # "Lives alone. Sister has dementia": another sentence
         if toks[j].stem in ("live", "stay", "marri", "with") and toks[j].word != "with":
             return True
         if toks[j].word == "with" and j > 0 and toks[j - 1].stem in ("live", "stay"):
@@ -1649,9 +1841,10 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
         # and "Family history of MI OR heart attack" is still the family's
         first = alts[0] if alts else None
         if first is not None and _inherits(parsed, alt):
+            denied = first.negated and _DENIAL_START.match(first.text) is not None
             parsed = replace(
                 parsed,
-                negated=parsed.negated or first.negated,
+                negated=parsed.negated or denied,
                 family=parsed.family or first.family,
             )
         alts.append(parsed)
@@ -1663,6 +1856,11 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
 _OWN_POLARITY = frozenset(
     {"still", "normal", "normally", "intact", "enjoys", "enjoy", "able", "good", "well", "fine"}
 )
+
+
+# a label that denies ("No ...", "Denies ..."), not one that states a finding in negative words
+# ("Not eating OR decreased appetite")
+_DENIAL_START = re.compile(r"\s*(no|denies|denied|negative|never|without)\b", re.IGNORECASE)
 
 
 def _inherits(alt: Alternative, text: str) -> bool:
@@ -1707,7 +1905,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
             k += 1
             continue
         if t.frequency is not None:
-            units.append(Unit("frequency", t.word, span=t.frequency))
+            units.append(Unit("frequency", t.word, span=t.frequency, vague=t.vague))
             flags.append((t.negated, t.family))
             k += 1
             continue
@@ -1801,6 +1999,7 @@ _WEAK_NOUNS = frozenset(
         "appetit",
     }
 )
+_DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 _AMOUNT_KINDS = frozenset({"number", "duration", "frequency", "temperature", "mass", "count"})
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
@@ -1863,7 +2062,10 @@ class NoteMatcher:
                 # itself ("no discharge" denies "vaginal discharge") unless that word alone
                 # means little ("loss", "pain")
                 *modifiers, noun = stems
-                loose = noun not in _WEAK_NOUNS and bool(modifiers)
+                # a denial of the broader fact covers it: "no pain" denies "pelvic pain"
+                loose = (
+                    noun not in _WEAK_NOUNS or (alt.negated and noun in _DENIABLE_NOUNS)
+                ) and bool(modifiers)
                 # alone, the noun must not be part of another term ("pain" of "abdominal pain")
                 besides = u.value if loose or not modifiers else None
                 expanded.append((n, self._stem_hits(noun, besides=besides)))
@@ -1895,17 +2097,30 @@ class NoteMatcher:
                     and alt.units[n].span[0] == alt.units[n].span[1]
                 )
                 or alt.units[n].value in _SIDES
+                or alt.units[n].value == "w.normal"  # "Normal wet diapers" is not "2 wet diapers"
             )
         }
         if sum(1 for _, hits in required if not hits) > allowed:
             return []
         head_kind = alt.units[alt.head].kind
-        if not head_hits and allowed and alt.head not in strict:
+        if (
+            not head_hits
+            and len(required) >= 4
+            and alt.units[alt.head].kind == "stem"
+            and alt.head not in strict
+        ):
             # a long label whose first fact word the note leaves out ("Peripheral pulses 2+ and
             # symmetric" in "DP/PT pulses 2+ and symmetric"): the next fact word leads
             for n, hits in required:
-                if hits and n >= 0 and not alt.units[n].body_part:
-                    head_hits, head_kind = hits, alt.units[n].kind
+                lead = alt.units[n] if n >= 0 else None
+                if (
+                    hits
+                    and lead is not None
+                    and lead.kind in ("concept", "stem")
+                    and not lead.body_part
+                    and lead.value not in _SIDES
+                ):
+                    head_hits, head_kind = hits, lead.kind
                     break
         if not head_hits:
             return []
@@ -1947,7 +2162,10 @@ class NoteMatcher:
         toks = self.toks
         if unit.kind == "concept":
             return [
-                i for i, t in enumerate(toks) if t.concept == unit.value and t.concept_last >= i
+                i
+                for i, t in enumerate(toks)
+                if t.concept_last >= i
+                and (t.concept == unit.value or NOTE_BROADER.get(t.concept or "") == unit.value)
             ]
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
@@ -1971,7 +2189,9 @@ class NoteMatcher:
         tol_lo, tol_hi = lo * 0.85, hi * 1.15
         out: list[int] = []
         for i, t in enumerate(toks):
-            if unit.kind == "duration" and lo == hi and t.vague:
+            if (unit.kind == "duration" and lo == hi and t.vague) or (
+                unit.kind == "frequency" and t.vague and not unit.vague
+            ):  # "several beers a day" does not say "4-5 beers a day"
                 continue  # "a few days" does not say "3 days"
             have = t.frequency if unit.kind == "frequency" else t.duration
             if have is not None and have[0] <= tol_hi and have[1] >= tol_lo:
