@@ -11,7 +11,7 @@ import pytest
 
 from app.core.attempt import Attempt, NoteDiagnosisEntry, PatientNote
 from app.core.case_schema import Case, SharedScript
-from app.core.feedback import BANDS, band, build_feedback, render_text
+from app.core.feedback import BANDS, band, build_feedback, model_patient_note, render_text
 from app.core.formats import ExamFormat
 from app.core.scoring import score_note
 from app.core.session import EncounterSession
@@ -20,22 +20,9 @@ from tests.support.fakes import FakeTime
 CHEST = "chest-pain-exertional-56m"
 
 
-def model_note(case: Case) -> PatientNote:
-    mn = case.model_note
-    return PatientNote(
-        history=mn.history,
-        physical_exam=mn.physical_exam,
-        diagnoses=[
-            NoteDiagnosisEntry(diagnosis=d.diagnosis, history=list(d.history), exam=list(d.exam))
-            for d in mn.diagnoses
-        ],
-        studies=list(mn.studies),
-    )
-
-
 def test_the_model_note_gets_its_diagnoses_and_studies(library) -> None:  # type: ignore[no-untyped-def]
     for case in library.cases.values():
-        s = score_note(case, model_note(case))
+        s = score_note(case, model_patient_note(case))
         assert [d.matched for d in s.diagnoses] == [
             d.id for d in case.checklists.note.diagnoses[:3]
         ]
@@ -113,7 +100,7 @@ def run_attempt(case: Case, shared: SharedScript, fmt: ExamFormat, note: Patient
 
 def test_feedback_of_a_whole_attempt(library, shared: SharedScript, step2cs: ExamFormat) -> None:  # type: ignore[no-untyped-def]
     case = library.cases[CHEST]
-    attempt = run_attempt(case, shared, step2cs, model_note(case))
+    attempt = run_attempt(case, shared, step2cs, model_patient_note(case))
     fb = build_feedback(case, attempt, step2cs)
     found = {f.id: f for f in fb.ice.found}
     missed = {m.id for m in fb.ice.missed}
@@ -161,7 +148,7 @@ def test_bands_are_in_one_place() -> None:
 def test_feedback_cli(library, shared: SharedScript, step2cs: ExamFormat, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     case = library.cases[CHEST]
     path = tmp_path / "a.json"
-    run_attempt(case, shared, step2cs, model_note(case)).save(path)
+    run_attempt(case, shared, step2cs, model_patient_note(case)).save(path)
     r = subprocess.run(
         [sys.executable, "-m", "app.cli", "feedback", str(path), "--json"],
         capture_output=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from app.core.cases import load_library
 from app.core.clock import Stage
@@ -381,3 +381,14 @@ def test_try_again_and_next_case(qtbot, window: MainWindow, fake_time) -> None: 
     with qtbot.waitSignal(w.sessionReady, timeout=10000):
         w.next_case()
     assert w.current is not None and w.current[0] != CASE
+
+
+def test_a_locked_note_keeps_its_rows(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    note = to_note(qtbot, window)
+    rows = note.diagnoses[0].history
+    rows.rows[0].setText("Chest pressure on exertion")
+    rows.add_row("Worse with stairs")
+    note.lock()
+    removes = [b for b in rows.findChildren(QPushButton) if b.objectName() == "remove"]
+    assert len(removes) == 2 and not any(b.isEnabled() for b in removes)
+    assert rows.values() == ["Chest pressure on exertion", "Worse with stairs"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.attempt import NoteDiagnosisEntry, PatientNote
 from app.core.cases import load_library
+from app.core.feedback import model_patient_note
 from app.core.notes import NoteMatcher, default_reader, score_items
 from app.core.scoring import NoteScore, _flipped, score_note
 
@@ -434,17 +434,7 @@ def test_exam_shorthand_and_normal_findings(note: str, label: str, expected: boo
 def _model_note_score(case_id: str) -> NoteScore:
     case = load_library().get(case_id)
     assert case is not None
-    m = case.model_note
-    note = PatientNote(
-        history=m.history,
-        physical_exam=m.physical_exam,
-        diagnoses=[
-            NoteDiagnosisEntry(diagnosis=d.diagnosis, history=list(d.history), exam=list(d.exam))
-            for d in m.diagnoses
-        ],
-        studies=list(m.studies),
-    )
-    return score_note(case, note)
+    return score_note(case, model_patient_note(case))
 
 
 def test_the_model_note_temperature_is_found() -> None:

@@ -7,13 +7,14 @@ round-trips losslessly and carries `record_version` for future migrations.
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.core.atomic import write_text_atomically
 
 RECORD_VERSION: Literal[1] = 1
 
@@ -125,12 +126,7 @@ class Attempt(_Rec):
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash mid-write leaves the previous file intact."""
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(self.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())  # on disk before the rename, so a power cut cannot half-write
-        tmp.replace(path)
+        write_text_atomically(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> Attempt:

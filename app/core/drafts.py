@@ -9,14 +9,13 @@ reported, so nothing a learner wrote is thrown away silently.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.core.atomic import write_text_atomically
 from app.core.attempt import Attempt
 
 DRAFT_VERSION = 1
@@ -38,21 +37,6 @@ class Draft:
     saved_at: datetime
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    # a temporary name of its own, so two writers never share (and steal) one temporary file
-    fd, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 class DraftStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -66,7 +50,7 @@ class DraftStore:
             "note_seconds_left": max(0.0, float(note_seconds_left)),
             "attempt": json.loads(attempt.to_json()),
         }
-        _write_atomically(self.path, json.dumps(doc, ensure_ascii=False))
+        write_text_atomically(self.path, json.dumps(doc, ensure_ascii=False))
 
     def load(self) -> Draft | None:
         """The saved draft, None when there is none; a broken one raises DraftError."""

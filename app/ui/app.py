@@ -76,10 +76,12 @@ def run(case_id: str | None = None, format_name: str | None = None, mode: str = 
         known = ", ".join(sorted(services.formats))
         print(f"no exam format {format_name!r} (known: {known})", file=sys.stderr)
         return 2
-    if case_id and case_id not in services.library.cases:
-        known = ", ".join(sorted(services.library.cases))
-        print(f"no case {case_id!r}; known cases: {known}", file=sys.stderr)
-        return 2
+    if case_id:
+        try:
+            services.library.get(case_id)
+        except KeyError as exc:
+            print(exc.args[0], file=sys.stderr)
+            return 2
     window = MainWindow(services)
     window.show()
     if case_id:

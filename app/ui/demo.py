@@ -19,9 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.case_schema import Case
 from app.core.clock import Stage, TimeSource
-from app.core.drafts import DraftStore
 from app.core.feedback import model_patient_note
-from app.core.store import Store, sqlite_url
 from app.ui.app import application, default_services
 from app.ui.main_window import MainWindow, Services
 
@@ -222,9 +220,6 @@ class Demo(QObject):
 
 def demo_services(speed: float, data: Path) -> Services:
     services = default_services(data)
-    services.store.close()
-    services.store = Store(sqlite_url(data / "attempts.sqlite3"))
-    services.drafts = DraftStore(data)
     services.time_source = ScaledTime(speed)
     services.confirm = lambda *_: True
     return services

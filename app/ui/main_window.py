@@ -252,8 +252,6 @@ class MainWindow(QMainWindow):
             if not self.note_model.locked:  # the note clock ran out: take what was written
                 self.note_screen.lock()
             session.attempt.note = self.note_model.note
-        if session.attempt.finished_at is None:
-            session.submit_note(session.attempt.note)
         case = session.case
         fmt = session.format
         attempt = session.attempt.model_copy(deep=True)

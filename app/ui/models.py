@@ -33,7 +33,6 @@ class SessionModel(QObject):
     def __init__(self, session: EncounterSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._stage = session.stage
         self._timer = QTimer(self)
         self._timer.setInterval(REPAINT_MS)
         self._timer.timeout.connect(self.refresh)
@@ -92,7 +91,6 @@ class SessionModel(QObject):
         for e in events:
             self.clockEvent.emit(e)
             if e.kind is EventKind.STAGE_STARTED:
-                self._stage = e.stage
                 self.stageChanged.emit(e.stage.value)
                 if e.stage is Stage.DONE:
                     self.stop()
@@ -174,7 +172,6 @@ class NoteModel(QObject):
         self.note = session.session.attempt.note.model_copy(deep=True)
         self.dirty = False
         self.locked = False
-        self.saves = 0
         self._timer = QTimer(self)
         self._timer.setInterval(autosave_ms)
         self._timer.timeout.connect(self.save_if_dirty)
@@ -206,7 +203,6 @@ class NoteModel(QObject):
             drafts.save(attempt, left)
 
         def done(_: object) -> None:
-            self.saves += 1
             self.saved.emit()
 
         self.workers.submit(write, done, self.saveFailed.emit)

@@ -61,6 +61,7 @@ class ClockLabel(QLabel):
         self.warn_below = 300.0
         self.danger_below = 60.0
         self.seconds = 0.0
+        self._colour = ""
 
     def show_time(self, seconds: float, paused: bool = False) -> None:
         self.seconds = seconds
@@ -73,7 +74,9 @@ class ClockLabel(QLabel):
             colour = "#e65100"
         else:
             colour = ""
-        self.setStyleSheet(f"color: {colour};" if colour else "")
+        if colour != self._colour:  # on every repaint this would re-polish the widget
+            self._colour = colour
+            self.setStyleSheet(f"color: {colour};" if colour else "")
 
 
 class Banner(QLabel):
@@ -216,6 +219,7 @@ class RowList(QWidget):
         self.max_rows = max_rows
         self.row_chars = row_chars
         self.rows: list[QLineEdit] = []
+        self.read_only = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
@@ -246,6 +250,8 @@ class RowList(QWidget):
         edit.textChanged.connect(self.changed)
         edit.returnPressed.connect(lambda e=edit: self._next_row(e))
         remove = QPushButton("✕")
+        remove.setObjectName("remove")
+        remove.setEnabled(not self.read_only)
         remove.setFixedWidth(28)
         remove.setToolTip("Remove this row")
         remove.setAccessibleName(f"Remove {self.title} row")
@@ -293,8 +299,13 @@ class RowList(QWidget):
             self.add_row(v)
 
     def set_read_only(self, ro: bool) -> None:
+        self.read_only = ro
         for e in self.rows:
             e.setReadOnly(ro)
+            line = e.parentWidget()
+            remove = line.findChild(QPushButton, "remove") if line is not None else None
+            if remove is not None:
+                remove.setEnabled(not ro)
         self.add_button.setEnabled(not ro and len(self.rows) < self.max_rows)
 
 

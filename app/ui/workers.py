@@ -68,9 +68,5 @@ class Workers(QObject):
         signals.failed.connect(failed)
         self.pool.start(_Job(fn, signals))
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._live)
-
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
