@@ -215,7 +215,7 @@ class FeedbackScreen(QWidget):
         self._fill_checklist(fb)
         self.learner_note.setHtml(note_html(attempt.note, evidence_spans(fb)))
         self.model_note.setHtml(model_note_html(case))
-        self._fill_transcript(attempt)
+        self._fill_transcript(attempt, {p.phase: p.title for p in fb.timing.phases})
         self._fill_chart(fb)
         for b in (self.library_button, self.again_button, self.next_button):
             b.setEnabled(True)
@@ -253,11 +253,11 @@ class FeedbackScreen(QWidget):
             top.setExpanded(True)
             missed.setExpanded(True)
 
-    def _fill_transcript(self, attempt: Attempt) -> None:
+    def _fill_transcript(self, attempt: Attempt, titles: dict[str, str]) -> None:
         rows: list[tuple[float, str]] = []
         for e in attempt.transcript:
             who = "You" if e.speaker == "learner" else ("Patient" if e.speaker == "sp" else "—")
-            phase = f" [{e.phase}]" if e.phase else ""
+            phase = f" [{titles.get(e.phase, e.phase)}]" if e.phase else ""
             rows.append((e.t, f"<b>{who}</b>{html.escape(phase)}: {html.escape(e.text)}"))
         for a in attempt.actions:
             if a.kind in ("enter_room", "submit_note"):
