@@ -1,7 +1,8 @@
 """How well the SP understands questions it has never seen, and how fast.
 
-Reads benchmarks/data/heldout/<case-id>.yaml (or, with --set dev, benchmarks/data/questions/): learner questions written in other words than
-the case files' example phrasings (paraphrases, misspellings, abbreviations, compound
+Reads benchmarks/data/heldout/<case-id>.yaml (or, with --set dev, benchmarks/data/questions/
+and benchmarks/data/questions-b/): learner questions written in other words than the case
+files' example phrasings (paraphrases, misspellings, abbreviations, compound
 questions, and questions the SP should not understand), each with the reply it expects:
 item ids (a case item, `shared.<topic>`, `negative.<symptom>`) or `clarify`.
 
@@ -30,22 +31,29 @@ sys.path.insert(0, str(REPO))
 from app.core.cases import load_library, load_shared_script  # noqa: E402
 from app.core.dialogue import CLARIFY_ID, Conversation, DialogueEngine  # noqa: E402
 
+DATA = REPO / "benchmarks" / "data"
 SETS = {
     # written without the engine; the engine was later tuned by reading its misses here
-    "dev": REPO / "benchmarks" / "data" / "questions",
-    # written by another hand, never read while tuning: the honest figure
-    "heldout": REPO / "benchmarks" / "data" / "heldout",
+    "dev-a": [DATA / "questions"],
+    # written by another hand; the held-out set until 2026-12, read while tuning since then
+    "dev-b": [DATA / "questions-b"],
+    "dev": [DATA / "questions", DATA / "questions-b"],
+    # written blind to the engine by a third hand, never read while tuning: the honest figure
+    "heldout": [DATA / "heldout"],
 }
 
 
-def load_questions(data: Path, case_filter: str | None) -> dict[str, list[dict[str, object]]]:
+def load_questions(
+    folders: list[Path], case_filter: str | None
+) -> dict[str, list[dict[str, object]]]:
     out: dict[str, list[dict[str, object]]] = {}
-    for path in sorted(data.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        case_id = data["case"]
-        if case_filter and case_id != case_filter:
-            continue
-        out[case_id] = data["questions"]
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            case_id = data["case"]
+            if case_filter and case_id != case_filter:
+                continue
+            out.setdefault(case_id, []).extend(data["questions"])
     return out
 
 
