@@ -101,6 +101,8 @@ def main() -> int:
             reply = conv.ask(str(q["q"]))
             timings.append(time.perf_counter() - t1)
             got = {i for i in reply.items if i != "challenge"}
+            if "challenge" in reply.items and case.sp.challenge.when == "on_questions":
+                got.add("shared.questions_for_doctor")  # the SP answered the invitation
             kind = str(q.get("kind", "paraphrase"))
             totals["n"] += 1
             by_kind[kind]["n"] += 1

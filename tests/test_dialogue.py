@@ -416,3 +416,45 @@ def test_an_sti_history_question_reaches_the_sti_item(engines) -> None:  # type:
     # the sexual-history intent must not outrank a case's own item on past infections
     assert ask(engines, ABDO, "Have you ever had an STI test?").items == ["sti"]
     assert ask(engines, CHEST, "Have you ever had an STI?").items == ["sexual"]  # no STI item
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text", "expected"),
+    [
+        # a scene-setting clause does not make a second question
+        (CHEST, "Once an attack starts, how long does it last?", ["duration"]),
+        (CHEST, "When the pain comes on, does it go anywhere else?", ["radiation"]),
+        (HEAD, "Compared with four months ago, are they better or worse?", ["progression"]),
+        (CHEST, "when one starts, what do you do to make it pass?", ["relieving"]),
+        # but a question that opens with "when" is still a question of its own
+        (
+            CHEST,
+            "When did it first start, and what were you doing at the time?",
+            ["context", "onset"],
+        ),
+        # what is excluded is not asked
+        (HEAD, "does anything ease them, apart from tablets?", ["relieving"]),
+    ],
+)
+def test_prefaces_and_exclusions_are_not_questions(engines, case_id, text, expected) -> None:  # type: ignore[no-untyped-def]
+    assert sorted(ask(engines, case_id, text).items) == expected
+
+
+def test_asking_permission_after_a_statement(engines) -> None:  # type: ignore[no-untyped-def]
+    text = "I'd like to examine your chest and listen to your heart, is that ok with you?"
+    assert ask(engines, CHEST, text).items == ["shared.say.permission_exam"]
+    text = "I need to ask you some personal questions, is that alright?"
+    assert ask(engines, CHEST, text).items == ["shared.say.permission_sensitive"]
+    # a bare "is that ok?" names nothing to be allowed
+    assert ask(engines, CHEST, "Is that ok?").items == [CLARIFY_ID]
+
+
+def test_a_plan_that_opens_with_what(engines) -> None:  # type: ignore[no-untyped-def]
+    text = "What I'd suggest is an ECG and some blood tests, then the emergency department."
+    assert ask(engines, CHEST, text).items[0] == "shared.say.plan"
+
+
+def test_confirming_the_patients_full_name(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, ABDO, "am I speaking to Emily Carter?").items == ["shared.confirm_name"]
+    # addressing the patient by name is not asking it
+    assert ask(engines, ABDO, "Emily, when did the pain start?").items == ["onset"]

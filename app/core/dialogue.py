@@ -153,6 +153,7 @@ _STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"i(?:'d| would) like to (?:order|do|run|get|check|send|start|arrange|refer)|"
             r"i'?m going to (?:order|run|send|start|get|arrange|refer|prescribe)|the plan|next steps?|"
             r"diagnosis|differential|from what you(?:'ve| have)? (?:told|described|said)|"
+            r"i(?:'d| would)? (?:suggest|recommend|advise|propose)|my (?:suggestion|recommendation|advice)|"
             r"(?:this|it) (?:sounds|looks|seems) like (?:a |an |it )|these (?:sound|look|seem) like)"
         ),
     ),
@@ -199,6 +200,11 @@ _NOT_AN_INSTRUCTION = re.compile(
     r"\b(?:without|hurt|hurts|pain|painful|able|okay|ok|comfortably|difficult|trouble|worse|"
     r"better|when|how|night|and (?:do|does|did|is|are|have|has|any))\b"
 )
+_PERMISSION_TAIL = re.compile(
+    r"[,;]?\s*(?:(?:is|would) (?:that|it|this) be|is (?:that|it|this)|if (?:that(?:'s| is)|it(?:'s| is))|"
+    r"are you (?:ok|okay|happy|comfortable) with that|do you mind)"
+    r"(?: (?:ok|okay|alright|all right|fine))?(?: with you| for you| by you)?\s*[?.!]*$"
+)
 # statements a learner makes, never asks
 _DECLARATIVE = frozenset(
     {
@@ -218,11 +224,18 @@ def _folded(sentence: str) -> str:
     return _QUESTION_TYPO.sub(lambda m: _QUESTION_TYPOS[m.group(0)], text)
 
 
+# "What I'd suggest is an ECG": a plan that opens with a question word
+_WHAT_STATEMENT = re.compile(
+    _LEAD + r"what (?:i|we)(?:'d| would|'ll| will| need| want| think| suggest| recommend|"
+    r" propose| can do| are going to|'re going to)\b"
+)
+
+
 def _is_question(sentence: str) -> bool:
     text = _folded(sentence)
     return (
         text.endswith("?")
-        or bool(_QUESTION_START.match(text))
+        or (bool(_QUESTION_START.match(text)) and not _WHAT_STATEMENT.match(text))
         or (bool(_DISGUISED_QUESTION.search(text)) and not _ANNOUNCED_QUESTIONS.search(text))
     )
 
@@ -325,6 +338,8 @@ _VAGUE_WORDS = frozenset(
         "too",
         "as",
         "well",
+        "from",
+        "with",
     ]
 )
 
@@ -333,14 +348,30 @@ _SENTENCE = re.compile(
     r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<=[.!?;])\s+|\n+",
     re.IGNORECASE,
 )
+# a leading clause that sets the scene of one question: "when one starts, what do you do?",
+# "compared with last year, are they worse?"; its comma does not separate two questions
+_PREFACE = re.compile(
+    r"^\s*((?:(?:and|so|ok|okay|now)[,.]?\s+)?(?:(?:when|whenever|once|while|after|before|"
+    r"as soon as)\s+(?:you|it|one|the|they|he|she|we|your|this|that|these|those|an?|i)\b|"
+    r"compared (?:with|to)|think(?:ing)? back(?: to)?|during|at the time|in the past|"
+    r"thinking about|going back to|with (?:the|these|those|your))[^,?]{0,60}),\s*",
+    re.IGNORECASE,
+)
+# "apart from tablets" excludes, it does not ask: "does anything ease them, apart from tablets?"
+_EXCLUSION = re.compile(
+    r",?\s*\b(?:apart from|other than|besides|except(?: for)?|aside from|not counting)\b[^,?;]*",
+    re.IGNORECASE,
+)
 _PART = re.compile(r"\s*(?:,|\bor\b|\band\b|\balso\b|\bplus\b|/)\s*", re.IGNORECASE)
 # alternatives that make one question, not two: "better or worse?", "sharp or dull?"
 _ONE_QUESTION = re.compile(
-    r"\b(?:better|worse|improving|worsening)\s*(?:,|or|and)\s*(?:better|worse|improving|"
-    r"worsening|(?:the |staying |stayed |about )?the same|same)\b"
+    r"\b(?:better|worse|improving|worsening|getting (?:better|worse))\s*(?:,|or|and)\s*"
+    r"(?:(?:getting |going )?(?:better|worse|downhill)|improving|worsening|deteriorating|"
+    r"(?:the |staying |stayed |about )?the same|same)\b"
     r"|\b(?:sharp|dull|sudden|suddenly|gradual|gradually|constant|continuous|mild|moderate)"
-    r"\s*(?:,|or)\s*(?:sharp|dull|sudden|suddenly|gradual|gradually|intermittent|"
-    r"(?:does it |do they )?come and go|moderate|severe)\b"
+    r"\s*(?:,|or)\s*(?:sharp|dull|sudden|suddenly|gradual|gradually|intermittent|colicky|"
+    r"crampy|cramping|(?:does it |do they )?come and go|moderate|severe)\b"
+    r"|\bnumb(?:ness)?\s*(?:,|or|and)\s*(?:tingling|tingly|pins and needles)\b"
     r"|\b(?:come|comes|coming) and (?:go|goes|going)\b|\b(?:on and off|off and on|up and down)\b"
     r"|\b(?:now and then|now and again|here and there|back and forth|in and out)\b"
     r"|\bbetween\b[^?,]{0,60}\band\b",
@@ -627,6 +658,22 @@ class DialogueEngine:
         self._name_questions = [
             ci for ci, c in enumerate(self.candidates) if c.topic == "confirm_name"
         ]
+        # "am I speaking to Emily Carter?" confirms the name, whatever else it shares
+        names = {
+            w
+            for w in re.findall(r"[a-z]+", fold(self.case.door.name))
+            if len(w) >= 3 and w not in ("mrs", "miss")
+        }
+        self._names_the_patient = (
+            re.compile(
+                r"\b(?:are you|is (?:this|it|that)|am i (?:speaking|talking) (?:to|with)|"
+                r"(?:speaking|talking) (?:to|with)|you(?:'re| are)|(?:is )?your name|"
+                r"(?:can|may|shall|should) i call you)\s+(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+                r"(?:" + "|".join(sorted(names)) + r")\b"
+            )
+            if names
+            else None
+        )
         self._default_negatives = [
             ci for ci, c in enumerate(self.candidates) if c.kind == "default_negative"
         ]
@@ -729,6 +776,11 @@ class DialogueEngine:
                     if ci in best:
                         best[ci] += TOPIC_BONUS
                         named = True
+        if self._names_the_patient is not None and self._names_the_patient.search(fold(text)):
+            top = max(best.values(), default=0.0)
+            for ci in self._name_questions:
+                best[ci] = max(best.get(ci, 0.0), top) + 0.5
+                coverage[ci] = 1.0
         # "what is your dog's name?" does not ask the patient's name
         if _SOMEONE_ELSES_NAME.search(fold(text)):
             for ci in self._name_questions:
@@ -779,11 +831,25 @@ class DialogueEngine:
     def understand(self, sentence: str) -> list[Scored] | None:
         """What one sentence asks: one or more candidates, or None when it is unclear."""
         statement = _is_statement(sentence)
+        if statement:
+            return self._understand(sentence, statement)
+        sentence = _EXCLUSION.sub("", sentence) or sentence
+        preface = _PREFACE.match(sentence)
+        if preface is None:
+            return self._understand(sentence, statement)
+        # the scene-setting clause mostly repeats what the question is about ("when one
+        # starts, what do you do to make it pass?"): the main clause alone, when it is clear
+        main = sentence[preface.end() :]
+        return self._understand(main, statement) or self._understand(
+            preface.group(1) + " " + main, statement
+        )
+
+    def _understand(self, sentence: str, statement: bool) -> list[Scored] | None:
         whole = self.rank_for(sentence, statement=statement)
-        if not _ONE_QUESTION.search(sentence):
+        normalized = " ".join(self.analyzer.analyse(sentence).words)
+        if not (_ONE_QUESTION.search(sentence) or _ONE_QUESTION.search(normalized)):
             whole_top = whole[0].score if whole else 0.0
             # a list may hide in an abbreviation: "n/v?" is nausea and vomiting
-            normalized = " ".join(self.analyzer.analyse(sentence).words)
             for text in dict.fromkeys((sentence, normalized)):
                 parts = [p for p in _PART.split(text) if p and p.strip()]
                 chosen = self._parts(parts, statement) if len(parts) >= 2 else None
@@ -956,10 +1022,20 @@ class Conversation:
         if _INSTRUCTION.match(text) and not _NOT_AN_INSTRUCTION.search(text):
             cand = self.engine.candidate_for("say.exam_narration")
             return [Scored(cand, 1.0)] if cand else None
+        # "I'd like to examine your chest, is that OK?" asks permission, not a question
+        tail = _PERMISSION_TAIL.search(text)
+        if tail and _STATEMENT_START.match(text[: tail.start()]):
+            head = text[: tail.start()]
+            allowed = "say.permission_exam" if re.search(_EXAM_VERB, head) else None
+            if allowed is None and re.search(r"\bask\b|\bquestions?\b", head):
+                allowed = "say.permission_sensitive"
+            cand = self.engine.candidate_for(allowed) if allowed else None
+            if cand is not None:
+                return [Scored(cand, 1.0)]
         if _is_question(sentence):
             return None
-        topic: str | None = None
-        for hit in hits:
+        topic: str | None = "say.plan" if _WHAT_STATEMENT.match(_folded(sentence)) else None
+        for hit in () if topic else hits:
             if hit.behaviour in _BEHAVIOUR_STATEMENT:
                 topic = _BEHAVIOUR_STATEMENT[hit.behaviour]
                 break
