@@ -458,3 +458,15 @@ def test_confirming_the_patients_full_name(engines) -> None:  # type: ignore[no-
     assert ask(engines, ABDO, "am I speaking to Emily Carter?").items == ["shared.confirm_name"]
     # addressing the patient by name is not asking it
     assert ask(engines, ABDO, "Emily, when did the pain start?").items == ["onset"]
+
+
+def test_a_bare_alternative_borrows_the_rest_of_the_question(engines) -> None:  # type: ignore[no-untyped-def]
+    # "any burning" alone would be the pain's character; with "when you pee" it is dysuria
+    reply = ask(engines, ABDO, "Any burning or blood when you pee?")
+    assert sorted(reply.items) == ["dysuria", "hematuria"]
+
+
+def test_a_long_period_of_time_is_not_a_menstrual_period(engines) -> None:  # type: ignore[no-untyped-def]
+    assert ask(engines, CHEST, "Have you been immobile for long periods of time?").items == [
+        "immobility"
+    ]

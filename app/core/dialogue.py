@@ -51,7 +51,7 @@ UNKNOWN_IDF_SHARE = 0.6
 SEMANTIC_WEIGHT = 1.5  # how much sentence-vector closeness moves a candidate's score
 SEMANTIC_BASELINE = 0.6  # the closeness that neither helps nor hurts
 ANSWER_WEIGHT = 0.8  # how much the SP's answer counts against a real example phrasing
-COVERAGE_MIN = 0.25  # the best phrasing must explain at least this share of the question
+COVERAGE_MIN = 0.22  # the best phrasing must explain at least this share of the question
 TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
 SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
 DEFAULT_NEGATIVE_PENALTY = 0.2  # a script item this close behind a default negative wins
@@ -892,9 +892,17 @@ class DialogueEngine:
             variants.append((texts[i - 1].rsplit(None, 1)[0] + " " + part, i - 1))
         if i + 1 < len(texts) and len(part.split()) <= 2 and len(texts[i + 1].split()) >= 3:
             variants.append((part + " " + texts[i + 1].split(None, 1)[1], i + 1))
+        # the part's own close readings count too: "any burning" alone is the pain's
+        # character first and burning on passing urine a close second
+        own = [
+            r.candidate.id
+            for r in self.rank_for(part, 3, statement=statement)
+            if r.score >= PART_THRESHOLD
+        ]
         for text, j in variants:
             within = self._decide(self.rank_for(text, statement=statement), PART_THRESHOLD)
             ids = {d.candidate.id for d in [*(decisions[i] or ()), *(decisions[j] or ())]}
+            ids.update(own)
             if within and all(d.candidate.id in ids for d in within):
                 return within
         return decisions[i]
