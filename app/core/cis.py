@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.core.text import fold, load_lexicon
+from app.core.text import fold, lexicon_data
 
 BEHAVIOURS: dict[str, str] = {
     "introduction": "Introduced self with name and role",
@@ -165,10 +165,17 @@ def detect_behaviours(utterance: str) -> list[BehaviourHit]:
 
 @cache
 def _jargon_patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    # the lexicon file's jargon list as it stands: no need to build (and keep) a whole Lexicon
     out = []
-    for term, plain in load_lexicon().jargon:
+    for j in lexicon_data()[0].get("jargon") or ():
+        term, plain = str(j["term"]), str(j["plain"])
         out.append((re.compile(r"\b" + re.escape(fold(term)) + r"\b"), term, plain))
     return out
+
+
+def warm_up() -> None:
+    """Compile the jargon patterns now (a background thread), not on the first question."""
+    _jargon_patterns()
 
 
 def detect_jargon(utterance: str) -> list[JargonHit]:

@@ -17,6 +17,8 @@ from app.core.resources import user_data_dir
 from app.core.store import Store, sqlite_url
 from app.ui.main_window import MainWindow, Services
 
+SWITCH_INTERVAL_S = 0.001
+
 
 def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
@@ -25,6 +27,9 @@ def application(argv: list[str] | None = None) -> QApplication:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
+    # the GUI thread takes Python's lock back from a busy worker (building an SP, scoring)
+    # within 1 ms instead of the default 5: each turn of the event loop may need it many times
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("OSCE Simulator")
     app.setApplicationVersion(__version__)

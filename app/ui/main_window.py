@@ -8,6 +8,7 @@ leaks into the next. Slow work (building the SP, scoring, saving) goes to the wo
 from __future__ import annotations
 
 import gc
+import linecache
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from app.core import cis
 from app.core.attempt import Attempt
 from app.core.case_schema import Case, SharedScript
 from app.core.cases import CaseLibrary
@@ -118,11 +120,16 @@ class MainWindow(QMainWindow):
 
         def warm() -> DialogueEngine | None:
             default_reader()
+            cis.warm_up()  # the jargon patterns, else compiled on the first question
             return DialogueEngine(case, shared) if case is not None else None
 
         def done(engine: object) -> None:
             if isinstance(engine, DialogueEngine):
                 self.engines.setdefault(engine.case.id, engine)
+            # PySide6 reads the source of every module imported after it (to look for its
+            # `__feature__` switches) and linecache keeps all of it: some 25 MB of lines that
+            # nothing needs (a traceback reads its file again)
+            linecache.clearcache()
             # the word lists and vectors live as long as the app: keep the garbage collector
             # from walking them again and again (its full passes froze the clock for ~40 ms)
             gc.freeze()
