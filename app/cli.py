@@ -66,6 +66,54 @@ def cmd_cases_validate(args: argparse.Namespace) -> int:
     return 1 if n_errors else 0
 
 
+def cmd_cases_lint(args: argparse.Namespace) -> int:
+    from app.core.cases import case_files, load_case_file, load_shared_script
+    from app.core.formats import get_format
+    from app.core.lint import errors, lint_case
+    from app.core.resources import cases_dir
+    from app.core.yamlio import LoadError, read_yaml_file
+
+    paths = [Path(p) for p in args.paths] or [cases_dir()]
+    limits = get_format(args.format).note
+    n_errors = n_warnings = 0
+    report: list[dict[str, Any]] = []
+    for path in case_files(paths):
+        try:
+            case = load_case_file(path)
+        except LoadError as exc:
+            n_errors += len(exc.errors)
+            report.append(
+                {"file": str(path), "id": None, "findings": [e.to_dict() for e in exc.errors]}
+            )
+            continue
+        shared = load_shared_script(path.parent)
+        findings = lint_case(case, shared, limits)
+        doc = read_yaml_file(path)
+        n_errors += len(errors(findings))
+        n_warnings += len(findings) - len(errors(findings))
+        report.append(
+            {
+                "file": str(path),
+                "id": case.id,
+                "findings": [
+                    {**f.located(path, doc).to_dict(), "severity": f.severity} for f in findings
+                ],
+            }
+        )
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for r in report:
+            print(f"{'ok' if not r['findings'] else 'FINDINGS':8} {r['file']}")
+            for e in r["findings"]:
+                line = f":{e['line']}" if e["line"] else ""
+                print(
+                    f"  {e.get('severity', 'error')}: {e['file']}{line}: [{e['field']}] {e['message']}"
+                )
+        print(f"{len(report)} case(s) linted, {n_errors} error(s), {n_warnings} warning(s)")
+    return 1 if n_errors else 0
+
+
 def cmd_cases_list(args: argparse.Namespace) -> int:
     from app.core.cases import load_library
 
@@ -445,6 +493,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.set_defaults(func=cmd_cases_validate)
+    lint = csub.add_parser(
+        "lint", help="check that each case proves itself (reachable items, model note, vitals)"
+    )
+    lint.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
+    lint.add_argument("--format", default="step2cs", help="the exam format whose limits apply")
+    lint.add_argument("--json", action="store_true", help="machine-readable report")
+    lint.set_defaults(func=cmd_cases_lint)
     ls = csub.add_parser("list", help="list the cases")
     ls.add_argument("paths", nargs="*")
     ls.set_defaults(func=cmd_cases_list)

@@ -106,6 +106,7 @@ _QUESTION_START = re.compile(
 _DISGUISED_QUESTION = re.compile(
     r"\b(?:i (?:was |am |'m )?wonder(?:ing)?|i(?:'d| would) (?:like|love|want) to (?:know|hear|ask)|"
     r"i (?:want|wanted|need|needed) to (?:know|ask|hear|find out)|i(?:'m| am) curious|"
+    r"i (?:want|wanted|need|needed|would like|'d like) to (?:check|see|confirm) (?:whether|if)|"
     r"let me ask|i(?:'m| am)? ?going to ask (?:you )?(?:about|if|whether|how|what|when|where)|"
     r"i(?:'ll| will) ask (?:you )?(?:about|if|whether)|i have (?:a|some) questions? about)\b"
 )
@@ -833,7 +834,8 @@ class DialogueEngine:
         statement = _is_statement(sentence)
         if statement:
             return self._understand(sentence, statement)
-        sentence = _EXCLUSION.sub("", sentence) or sentence
+        # a leading "apart from the pain, ..." asks what else there is: it stays
+        sentence = _EXCLUSION.sub(lambda m: m.group(0) if m.start() == 0 else "", sentence.strip())
         preface = _PREFACE.match(sentence)
         if preface is None:
             return self._understand(sentence, statement)
