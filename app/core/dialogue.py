@@ -363,6 +363,10 @@ _EXCLUSION = re.compile(
     r",?\s*\b(?:apart from|other than|besides|except(?: for)?|aside from|not counting)\b[^,?;]*",
     re.IGNORECASE,
 )
+_ASKS_WHAT_ELSE = re.compile(
+    r"\b(?:else|other|how (?:have|are) you (?:been )?(?:feeling|doing)|how do you feel)\b",
+    re.IGNORECASE,
+)
 _PART = re.compile(r"\s*(?:,|\bor\b|\band\b|\balso\b|\bplus\b|/)\s*", re.IGNORECASE)
 # alternatives that make one question, not two: "better or worse?", "sharp or dull?"
 _ONE_QUESTION = re.compile(
@@ -834,8 +838,14 @@ class DialogueEngine:
         statement = _is_statement(sentence)
         if statement:
             return self._understand(sentence, statement)
-        # a leading "apart from the pain, ..." asks what else there is: it stays
-        sentence = _EXCLUSION.sub(lambda m: m.group(0) if m.start() == 0 else "", sentence.strip())
+        # "apart from the pain, what else?" asks what else there is: there it stays
+        sentence = (
+            _EXCLUSION.sub(
+                lambda m: m.group(0) if m.start() == 0 and _ASKS_WHAT_ELSE.search(sentence) else "",
+                sentence.strip(),
+            )
+            or sentence
+        )
         preface = _PREFACE.match(sentence)
         if preface is None:
             return self._understand(sentence, statement)
