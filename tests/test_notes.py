@@ -519,3 +519,26 @@ def test_note_words_and_paraphrases(note: str, label: str, expected: bool) -> No
 )
 def test_denials_and_family_context(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # the relative who gives the history: an informant, not family history
+        ("Telephone encounter. Caller: father.", "History from father OR father calling", True),
+        ("Phone - dad. 3yo boy, barky cough x3d.", "History from father OR father calling", True),
+        ("Father on phone. Child is 3.", "History from father OR father calling", True),
+        ("I talked to the father of a 3 year old boy.", "History from father", True),
+        ("3yo M, hx per dad via phone.", "History from father OR father calling", True),
+        ("Dad phoned about his son.", "History from father OR father calling", True),
+        ("Mom called about her son. FHx: father asthma.", "History from father", False),
+        ("80 yo F, accompanied by daughter, w/ confusion.", "Brought by daughter", True),
+        ("Daughter says pt was fine last week.", "History from daughter", True),
+        ("80F, lives with daughter.", "Brought by daughter OR history from daughter", False),
+        # and what the informant says of the patient is the patient's
+        ("Father calling about his 3 year old. Cough x 3 days.", "3-year", True),
+        ("Caller: father. FHx: father - asthma.", "Family history of asthma", True),
+    ],
+)
+def test_the_relative_who_gives_the_history(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

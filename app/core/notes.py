@@ -414,6 +414,7 @@ class Token:
     negated: bool = False
     family: bool = False
     relation: bool = False  # names a family member
+    informant: bool = False  # a relative who gives the history ("Caller: father", "per wife")
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
@@ -440,6 +441,7 @@ class Unit:
     relation: bool = False
     generic: bool = False  # says what kind of fact ("history of", "triggered by"), not the fact
     body_part: bool = False  # where, not what: a denial of the broader fact covers it
+    informant: bool = False  # a relative who gives the history: "History from father"
 
 
 @dataclass(frozen=True)
@@ -450,6 +452,7 @@ class Alternative:
     negated: bool
     family: bool
     exact: bool = False  # its concepts only as named: no other spelling-out of a term
+    informant: bool = False  # about who gives the history ("Brought by daughter"), not a fact
 
 
 @dataclass(frozen=True)
@@ -1368,7 +1371,9 @@ class NoteReader:
             names_family = t.relation or (
                 t.word == "family" and i + 1 < n and toks[i + 1].word == "history"
             )
-            if names_family and not _lives_with(toks, i):
+            if t.relation and _informant(toks, i):
+                t.informant = True
+            elif names_family and not _lives_with(toks, i):
                 active = True
                 # "MI in father": the relative comes after what they have
                 if i > 0 and toks[i - 1].word in ("in", "of", "by"):
@@ -1760,33 +1765,73 @@ _INFORMANT_AFTER = frozenset(
         "gave",
         "called",
         "calls",
+        "calling",
+        "phoned",
+        "phones",
         "concerned",
         "worried",
         "gives",
+        "giving",
+        "provides",
+        "providing",
         "denies",
         "denied",
         "endorses",
         "describes",
         "mentions",
+        "here",
+        "present",
+        "witnessed",
     }
 )
-_INFORMANT_BEFORE = frozenset({"by", "from", "per", "accompanied"})
-_CALL_STEMS = frozenset({"spoke", "talk", "speak", "call", "phone", "telephon", "convers"})
+_INFORMANT_BEFORE = frozenset({"by", "from", "per", "accompanied", "informant", "caller"})
+_CALL_STEMS = frozenset(
+    {"spoke", "talk", "speak", "call", "caller", "phone", "telephon", "convers", "informant"}
+)
+# what stands between a cue and the relative: "brought in by his wife", "on the phone"
+_INFORMANT_FILLER = frozenset(
+    {"his", "her", "the", "their", "in", "on", "via", "over", "a", "to", "is", "was", "who"}
+)
+_ARRIVES = frozenset({"came", "come", "here", "present", "arriv", "accompani", "brought"})
+
+
+def _informant(toks: list[Token], i: int) -> bool:
+    """ "Caller: father", "hx per dad", "brought by daughter", "Dad called", "Phone - dad",
+    "father on phone", "came in with his wife": the relative gives the history."""
+    n = len(toks)
+    after = [t for t in toks[i + 1 : i + 5] if not t.mark or t.word in _SENTENCE_END]
+    k = 0
+    while k < len(after) and after[k].word in _INFORMANT_FILLER:
+        k += 1
+    if k < len(after) and not after[k].mark:
+        nxt = after[k]
+        if nxt.word in _INFORMANT_AFTER or nxt.stem in _CALL_STEMS:
+            return True
+    if i + 1 < n and toks[i + 1].word == "(" and i + 2 < n and toks[i + 2].stem in _CALL_STEMS:
+        return True  # "Caller: father (phone)"
+    before: list[Token] = []
+    for j in range(i - 1, max(-1, i - 6), -1):
+        t = toks[j]
+        if t.mark and t.word in _SENTENCE_END:
+            break
+        if not t.mark:
+            before.append(t)
+        if len(before) == 3:
+            break
+    near = [t for t in before if t.word not in _INFORMANT_FILLER]
+    if near and near[0].word in _INFORMANT_BEFORE:
+        return True
+    if any(t.stem in _CALL_STEMS for t in before):
+        return True  # "spoke with mom on the phone", "Phone - dad", "talked to the father"
+    if near and near[0].word == "with":
+        rest = near[1:]
+        return bool(rest) and rest[0].stem in _ARRIVES  # "came in with his wife"
+    return False
 
 
 def _lives_with(toks: list[Token], i: int) -> bool:
-    """'lives with mom', 'wife is supportive', 'mother of 4 yo girl', 'per daughter': a
-    relative who lives with, speaks for or brings the patient is not family history."""
-    nxt = next((t for t in toks[i + 1 : i + 3] if not t.mark), None)
-    if nxt is not None and nxt.word in _INFORMANT_AFTER:
-        return True
-    if i > 0 and toks[i - 1].word in _INFORMANT_BEFORE:
-        return True
-    if i > 1 and toks[i - 1].word == "with" and toks[i - 2].stem in _CALL_STEMS:
-        return True  # "spoke with mom on the phone", "phone call w/ mom"
-    before = [t for t in toks[max(0, i - 3) : i] if not t.mark]
-    if before and before[-1].stem in ("caller", "call"):
-        return True  # "caller: mother", "called by mom"
+    """'lives with mom', 'wife is supportive', 'her 4 yo daughter': a relative who lives with
+    the patient, or a child who is the patient, is not family history."""
     # "about her son who is 2 years old": in a parent's call, the child is the patient
     if toks[i].concept in ("son", "daughter", "child") and any(
         t.duration is not None and t.word == "year" for t in toks[i + 1 : i + 6]
@@ -1895,6 +1940,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
                     fallback=tuple(stems),
                     relation=t.relation,
                     generic=generic,
+                    informant=t.informant,
                     body_part=reader.lexicon.concepts[t.concept].kind == "body_part",
                 )
             )
@@ -1933,6 +1979,14 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
         i += 1
     if not units:
         return None
+    if any(u.informant for u in units):
+        # "History from father OR father calling": who tells the story is the fact; the words
+        # that say how (calling, brought, history) are how a note may say it, or not
+        kept = [u for u in units if u.informant or u.value not in _INFORMANT_CUE_STEMS]
+        if len(kept) == 1:
+            head = next(n for n, u in enumerate(units) if u.informant)
+            units = [u if n == head else replace(u, generic=True) for n, u in enumerate(units)]
+            return Alternative(text, tuple(units), head, False, False, informant=True)
     # what the item is about: the first unit that is neither a relative nor a generic word
     candidates = [n for n, u in enumerate(units) if not u.relation and not u.generic]
     # "not worse with Valsalva" is about Valsalva: worse and better say how, not what
@@ -1948,6 +2002,13 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
 
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
+_INFORMANT_CUE_STEMS = frozenset(
+    stem(w)
+    for w in (
+        *("history", "call", "calling", "phone", "telephone", "accompanied", "brought"),
+        *("given", "gives", "provided", "informant", "caller", "per", "reported", "present"),
+    )
+)
 _CONNECTIVES = frozenset(
     {
         "during",
@@ -2132,6 +2193,8 @@ class NoteMatcher:
             t = self.toks[h]
             if (not amount and t.negated != alt.negated) or t.family != alt.family or h in used:
                 continue
+            if alt.informant and not t.informant:
+                continue  # "lives with daughter" does not say she gives the history
             window = [h]
             missing = 0
             found_units: list[tuple[int, bool]] = []
