@@ -542,3 +542,27 @@ def test_denials_and_family_context(note: str, label: str, expected: bool) -> No
 )
 def test_the_relative_who_gives_the_history(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # a fact given to one relative is not another's
+        ("FHx: mother - HTN, father - MI.", "Mother with MI", False),
+        ("FHx: mother - HTN, father - MI.", "Father with MI OR FHx of MI", True),
+        ("FHx: mom & brother w/ DM.", "Mother with diabetes", True),
+        ("MI in father and DM in mother.", "Mother with MI", False),
+        ("FHx: father had gallbladder removed.", "Mother had gallbladder removed", False),
+        ("FHx: mom had gallbladder removed.", "Mother had gallbladder removed", True),
+        # an item about the mother: "FHx of X" is for notes that name no relative
+        (
+            "FHx: sister w/ gallstones.",
+            "Mother had gallbladder removed OR FHx of gallstones",
+            False,
+        ),
+        ("FHx: gallstones.", "Mother had gallbladder removed OR FHx of gallstones", True),
+        ("Family history of COPD in his father.", "Brother with COPD OR FHx of COPD", False),
+    ],
+)
+def test_the_right_relative(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

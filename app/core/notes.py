@@ -415,6 +415,7 @@ class Token:
     family: bool = False
     relation: bool = False  # names a family member
     informant: bool = False  # a relative who gives the history ("Caller: father", "per wife")
+    kin: frozenset[str] = frozenset()  # in family context: the relatives named as having it
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
@@ -453,6 +454,7 @@ class Alternative:
     family: bool
     exact: bool = False  # its concepts only as named: no other spelling-out of a term
     informant: bool = False  # about who gives the history ("Brought by daughter"), not a fact
+    kin: frozenset[str] = frozenset()  # the relatives it names ("Mother with X"), or its item's
 
 
 @dataclass(frozen=True)
@@ -1352,20 +1354,24 @@ class NoteReader:
         n = len(toks)
         in_section = False  # under an "FHx:" header
         active = False
+        kin: frozenset[str] = frozenset()  # the relatives the facts that follow belong to
         for i, t in enumerate(toks):
             header = _header_at(toks, i)
             if header is not None:
                 in_section = header == "family"
                 active = in_section
+                kin = frozenset()
             if t.mark and t.word in (".", ";", "!", "?"):
                 # a family header's reach ends with its sentence unless it is a list of lines
                 active = False
+                kin = frozenset()
                 if in_section and not _line_ends_after(toks, i):
                     in_section = False
             elif t.mark and t.word == "\n":
                 if _blank_line_after(toks, i):
                     in_section = False
                 active = in_section
+                kin = frozenset()
             if not t.mark and t.word in _PATIENT:
                 active = False
             names_family = t.relation or (
@@ -1375,14 +1381,38 @@ class NoteReader:
                 t.informant = True
             elif names_family and not _lives_with(toks, i):
                 active = True
+                named = frozenset({t.concept}) if t.concept and t.concept != "family" else None
+                if named is not None:
+                    # "mother and sister w/ DM": relatives listed together share what follows;
+                    # "mother - HTN, father - MI": a new relative takes over
+                    kin = kin | named if _listed_with_relative(toks, i) else named
                 # "MI in father": the relative comes after what they have
-                if i > 0 and toks[i - 1].word in ("in", "of", "by"):
-                    j = i - 2
+                back = i - 1
+                if back > 0 and toks[back].word in ("his", "her", "their"):
+                    back -= 1  # "COPD in his father"
+                if back >= 0 and toks[back].word in ("in", "of", "by"):
+                    j = back - 1
                     while j >= 0 and not (toks[j].mark and toks[j].word in ",.;\n:"):
+                        if toks[j].relation:
+                            break  # "MI in father and DM in mother": the father's is his
                         toks[j].family = True
+                        if named is not None:
+                            toks[j].kin = named
                         j -= 1
             if active and not t.mark:
                 t.family = True
+                if not t.kin:
+                    t.kin = kin
+
+
+def _listed_with_relative(toks: list[Token], i: int) -> bool:
+    """ "mother and sister", "mom, dad w/ HTN": another relative right before this one."""
+    j = i - 1
+    while j >= 0 and (
+        toks[j].mark and toks[j].word in (",", "/", "&") or toks[j].word in ("and", "or", "both")
+    ):
+        j -= 1
+    return j >= 0 and toks[j].relation
 
 
 def _line_ends_after(toks: list[Token], i: int) -> bool:
@@ -1893,6 +1923,11 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
                 family=parsed.family or first.family,
             )
         alts.append(parsed)
+    # "Mother had gallbladder removed OR FHx of gallstones": the item is about the mother, so a
+    # note that gives gallstones to the sister says another fact
+    named = frozenset(k for a in alts if a.family for k in a.kin)
+    if named:
+        alts = [replace(a, kin=named) if a.family and not a.kin else a for a in alts]
     return Item(item_id, text, tuple(alts))
 
 
@@ -1998,7 +2033,8 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     negated, family = flags[head]
     if any(u.relation for u in units) and not family:
         family = any(f for _, f in flags)
-    return Alternative(text, tuple(units), head, negated, family)
+    kin = frozenset(u.value for u in units if u.relation and u.value != "family")
+    return Alternative(text, tuple(units), head, negated, family, kin=kin)
 
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
@@ -2028,6 +2064,26 @@ _CONNECTIVES = frozenset(
         "than",
     }
 )
+
+
+# a relative and the group it belongs to: "parents w/ DM" may be the mother's
+_KIN_GROUPS = {
+    "mother": "parent",
+    "father": "parent",
+    "brother": "sibling",
+    "sister": "sibling",
+    "son": "child",
+    "daughter": "child",
+    "grandmother": "grandparent",
+    "grandfather": "grandparent",
+}
+
+
+def _same_kin(wanted: frozenset[str], have: frozenset[str]) -> bool:
+    """Whether a fact given to `have` may be the one an item gives to `wanted`."""
+    return any(
+        w == h or _KIN_GROUPS.get(w) == h or _KIN_GROUPS.get(h) == w for w in wanted for h in have
+    )
 
 
 def _is_content(word: str) -> bool:
@@ -2158,6 +2214,8 @@ class NoteMatcher:
                     and alt.units[n].span[0] == alt.units[n].span[1]
                 )
                 or alt.units[n].value in _SIDES
+                # "Mother had gallbladder removed" is not "father had gallbladder removed"
+                or (alt.units[n].relation and alt.units[n].value != "family")
                 or alt.units[n].value == "w.normal"  # "Normal wet diapers" is not "2 wet diapers"
             )
         }
@@ -2195,6 +2253,8 @@ class NoteMatcher:
                 continue
             if alt.informant and not t.informant:
                 continue  # "lives with daughter" does not say she gives the history
+            if alt.kin and t.kin and not _same_kin(alt.kin, t.kin):
+                continue  # "FHx: mother - HTN, father - MI" is not "Mother with MI"
             window = [h]
             missing = 0
             found_units: list[tuple[int, bool]] = []
