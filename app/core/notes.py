@@ -1408,9 +1408,7 @@ class NoteReader:
 def _listed_with_relative(toks: list[Token], i: int) -> bool:
     """ "mother and sister", "mom, dad w/ HTN": another relative right before this one."""
     j = i - 1
-    while j >= 0 and (
-        toks[j].mark and toks[j].word in (",", "/", "&") or toks[j].word in ("and", "or", "both")
-    ):
+    while j >= 0 and toks[j].word in (",", "and", "or", "both"):
         j -= 1
     return j >= 0 and toks[j].relation
 
