@@ -566,3 +566,46 @@ def test_the_relative_who_gives_the_history(note: str, label: str, expected: boo
 )
 def test_the_right_relative(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # someone else's relative is not family
+        ("Wife's mother had Alzheimer's.", "Mother with Alzheimer's OR FHx of dementia", False),
+        ("Wife's mother had Alzheimer's.", "Dementia", False),
+        ("FHx: mother - alzhiemers.", "Mother with Alzheimer's", True),
+        # a relative who has what was just named, or the patient's own problem
+        ("Never diagnosed with asthma, but his mother has it.", "Mother with asthma", True),
+        ("Never diagnosed with asthma, but his mother has it.", "No history of asthma", True),
+        ("His brother had the same problem and needed surgery.", "Brother had torsion", True),
+        ("His brother had the same problem.", "Sister with torsion OR FHx of torsion", False),
+        # operations named by what was taken out; twisted is torsion
+        ("Her mom had her gallbladder taken out.", "Mother had cholecystectomy", True),
+        ("FHx: mother s/p cholecystectomy.", "Mother had gallbladder removed", True),
+        ("Brother needed surgery for a twisted testicle.", "Brother had testicular torsion", True),
+        # a DVT and a PE are blood clots; "PE" outside a header is the embolism
+        ("FHx: sister - PE after hip surgery.", "Sister with blood clot", True),
+        ("FHx: sister - PE after hip surgery.", "FHx of DVT or PE", True),
+        ("No prior DVT/PE.", "No prior blood clots", True),
+        ("Never had a blood clot.", "No prior DVT", True),  # the broader denial covers it
+        ("PE: L calf tender.", "Pulmonary embolism", False),
+    ],
+)
+def test_relatives_and_their_conditions(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("She dosent have diabetes.", "No history of diabetes", True),
+        ("Doesnt smoke.", "Smoker", False),
+        ("He doesnt drink much water during the day.", "Drinks little water", True),
+        ("He doesnt drink much water during the day.", "No water intake", False),
+        ("Nausea, no vomiting.", "Nausea or vomiting", True),
+        ("No fever. Has chills.", "No fever or chills", False),  # a denial of both stays whole
+    ],
+)
+def test_denials_written_loosely(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

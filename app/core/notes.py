@@ -416,6 +416,7 @@ class Token:
     relation: bool = False  # names a family member
     informant: bool = False  # a relative who gives the history ("Caller: father", "per wife")
     kin: frozenset[str] = frozenset()  # in family context: the relatives named as having it
+    same: bool = False  # "his brother had the same problem": the patient's problem, a relative's
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
@@ -798,7 +799,37 @@ NOTE_GROUPS = {
     "pap": ["pap smear", "pap test", "pap"],
     "normal": ["normal", "intact", "unremarkable", "within normal limits"],
     "limited": ["limited", "decreased", "reduced", "restricted", "diminished"],
+    # a clot anywhere: a DVT and a PE are both blood clots (NOTE_BROADER), not each other
+    "blood_clot": [
+        *("blood clot", "blood clots", "clot", "clots", "thrombosis", "thromboembolism"),
+        *("venous thromboembolism", "thrombus", "thromboembolic disease"),
+    ],
+    "testicular_torsion": [
+        *("testicular torsion", "torsion", "torsion of the testicle", "torsion of the testis"),
+        *("twisted testicle", "twisted testis", "testicle twisted", "testicular twist"),
+    ],
+    "ovarian_torsion": ["ovarian torsion", "twisted ovary", "torsion of the ovary"],
 }
+# an operation a note names by what was taken out: "mom had her gallbladder taken out"
+_ECTOMIES = {
+    "cholecystectomy": (("gallbladder", "gall bladder"), True),
+    "appendectomy": (("appendix",), True),
+    "tonsillectomy": (("tonsils",), True),
+    "hysterectomy": (("uterus", "womb"), True),
+    "splenectomy": (("spleen",), False),
+    "thyroidectomy": (("thyroid",), False),
+    "nephrectomy": (("kidney",), False),
+    "oophorectomy": (("ovary", "ovaries"), False),
+    "mastectomy": (("breast",), False),
+}
+for _op, (_organs, _plain) in _ECTOMIES.items():
+    NOTE_GROUPS[_op] = [
+        _op,
+        *(f"{o} {w}" for o in _organs for w in ("removed", "removal", "taken out", "resected")),
+        *(f"{o} was removed" for o in _organs),
+        *(f"removal of {d}{o}" for o in _organs for d in ("", "the ", "her ", "his ")),
+        *(f"{o} {w}" for o in _organs for w in ("out", "surgery") if _plain),
+    ]
 # "shooting" is a quality of pain in a note, not where it goes; brand names are not one class
 # of painkiller for a rater ("gave Tylenol" is not "took ibuprofen")
 NOTE_GROUP_REMOVALS = {
@@ -809,7 +840,11 @@ NOTE_GROUP_REMOVALS = {
     ],
 }
 # a narrower fact is also the broader one: spotting is vaginal bleeding, not the reverse
-NOTE_BROADER = {"w.spotting": "vaginal_bleeding"}
+NOTE_BROADER = {
+    "w.spotting": "vaginal_bleeding",
+    "dvt": "w.blood_clot",
+    "pulmonary_embolism": "w.blood_clot",
+}
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a denied word that states a finding (stem -> concept)
@@ -828,6 +863,7 @@ NOTE_CONCEPT_SPLIT = {
     "heavy_periods": ["passing clots", "prolonged periods", "long periods"],
     "back_pain": ["lower back pain", "low back pain", "lumbar pain", "lumbago"],
     "vaginal_bleeding": ["spotting"],  # spotting is light bleeding; bleeding is not spotting
+    "dvt": ["blood clot", "thrombosis", "venous thromboembolism"],  # a clot is not only a DVT
     "sleep_problems": ["trouble falling asleep", "fall asleep"],  # insomnia is not its kind
     "anxiety": ["worry a lot", "worried all the time", "constant worry"],  # anxious is not worry
     "chest_pain": [
@@ -961,6 +997,9 @@ class NoteReader:
         words = set(self.lexicon.words())
         for text in self.extra_vocabulary:
             words.update(raw_tokens(text))
+        # "alzhiemers", "crohns": a term with an apostrophe is also written without one
+        words.update([w.replace("'", "") for w in words if "'" in w])
+        words.update(_NT)
         self._base_words = frozenset(words)
         self.speller = Speller(words)
         self._negated_by = {
@@ -1010,6 +1049,7 @@ class NoteReader:
                 continue
             self._word_tokens(m.group("word"), m.start(), out)
         _soften_line_breaks(out, text)
+        _pulmonary_embolism(out, text)
         _costovertebral(out)
         _allergy_header(out)
         self._numbers_and_durations(out)
@@ -1021,7 +1061,8 @@ class NoteReader:
         self._concepts(out)
         self._negation(out)
         self._denied_means(out)
-        self._family(out)
+        self._family(out, text)
+        self._kin_anaphora(out)
         return out
 
     def _word_tokens(self, raw: str, offset: int, out: list[Token]) -> None:
@@ -1104,11 +1145,16 @@ class NoteReader:
             for n, part in enumerate(p for p in tok.split("/") if p):
                 if n and (part in UNITS or part in _NIGHT):
                     out.append("per")  # "beers/day", "pack/day", "glasses/night"
+                if part == "pe":
+                    out.extend(("pulmonary", "embolism"))  # "DVT/PE" is no exam
+                    continue
                 out.extend(self._expand(part, False))
             return out
         if tok.isdigit() or tok in NUMBER_WORDS:
             return [tok]
         word = self.speller.correct(tok)
+        if word in _NT:  # "doesnt", "dosent", "didnt": a denial without its apostrophe
+            return expand_contractions([_NT[word]])
         if word in NOTE_AFTER_SPELLING:
             return NOTE_AFTER_SPELLING[word].split()
         return [NOTE_WORDS.get(word, word)]
@@ -1317,6 +1363,8 @@ class NoteReader:
                     pass
                 elif t.word == "non":
                     _deny_forward(toks, nxt, single=True)
+                elif t.word == "not" and _little(toks, nxt):
+                    pass  # "doesn't drink much water" drinks little water
                 elif t.word == "not":
                     # "can't fall asleep, wakes up at 3am": a verb's denial ends at the comma
                     # unless a list of clinical facts goes on ("does not have fever, chills")
@@ -1329,6 +1377,44 @@ class NoteReader:
             if t.word in NEG_POST and at_end and _content_before(toks, i):
                 _deny_backward(toks, i)
             i += 1
+
+    def _kin_anaphora(self, toks: list[Token]) -> None:
+        """ "never had asthma, but his mother has it": the relative has the fact named before;
+        "his brother had the same problem": the relative has the patient's."""
+        n = len(toks)
+        for i, t in enumerate(toks):
+            if not (t.relation and t.family) or t.informant or t.kin == _OTHERS:
+                continue
+            words = [k for k in range(i + 1, min(n, i + 6)) if not toks[k].mark]
+            words = [k for k in words if toks[k].sentence == t.sentence]
+            k = 0
+            while k < len(words) and toks[words[k]].word in ("also", "too", "then"):
+                k += 1
+            if k >= len(words) or toks[words[k]].word not in _HAVE:
+                continue
+            rest = [toks[m] for m in words[k + 1 : k + 4]]
+            if rest and rest[0].word in ("it", "this", "that") and rest[0].concept is None:
+                got = self._antecedent(toks, i)
+                if got is not None:
+                    it = rest[0]
+                    it.concept, it.concept_last = got, toks.index(it)
+                    it.family, it.kin, it.negated = True, t.kin, False
+            elif len(rest) >= 2 and rest[0].word == "the" and rest[1].word in ("same", "similar"):
+                if len(rest) < 3 or rest[2].word in _SAME_THING or rest[2].concept is not None:
+                    rest[1].same, rest[1].family, rest[1].kin = True, True, t.kin
+            elif len(rest) >= 2 and rest[0].word == "similar" and rest[1].word in _SAME_THING:
+                rest[0].same, rest[0].family, rest[0].kin = True, True, t.kin
+
+    def _antecedent(self, toks: list[Token], i: int) -> str | None:
+        """The clinical fact named last before token i, in its sentence or the one before."""
+        sentences = {toks[i].sentence, toks[i].sentence - 1}
+        for j in range(i - 1, max(-1, i - 25), -1):
+            u = toks[j]
+            if u.sentence not in sentences:
+                break
+            if u.concept in self._clinical_keys and not u.family:
+                return u.concept
+        return None
 
     @staticmethod
     def _denied_means(toks: list[Token]) -> None:
@@ -1350,7 +1436,7 @@ class NoteReader:
                 t.concept = key
                 t.concept_last = i
 
-    def _family(self, toks: list[Token]) -> None:
+    def _family(self, toks: list[Token], text: str) -> None:
         n = len(toks)
         in_section = False  # under an "FHx:" header
         active = False
@@ -1382,7 +1468,10 @@ class NoteReader:
             elif names_family and not _lives_with(toks, i):
                 active = True
                 named = frozenset({t.concept}) if t.concept and t.concept != "family" else None
-                if named is not None:
+                if named is not None and _someone_elses(toks, i, text):
+                    named = _OTHERS  # "his wife's mother had Alzheimer's": not his kin
+                    kin = named
+                elif named is not None:
                     # "mother and sister w/ DM": relatives listed together share what follows;
                     # "mother - HTN, father - MI": a new relative takes over
                     kin = kin | named if _listed_with_relative(toks, i) else named
@@ -1403,6 +1492,29 @@ class NoteReader:
                 t.family = True
                 if not t.kin:
                     t.kin = kin
+
+
+_OTHERS = frozenset({"others"})  # the relatives of someone who is not family: in-laws, a friend's
+_NOT_KIN_OWNERS = frozenset(
+    {"friend", "friends", "roommate", "neighbor", "neighbour", "coworker", "boss", "colleague"}
+)
+
+
+def _someone_elses(toks: list[Token], i: int, text: str) -> bool:
+    """ "wife's mother", "his friend's dad": the relative of someone who is not family."""
+    j = i - 1
+    if j < 0 or toks[j].mark or text[toks[j].end - 2 : toks[j].end].lower() not in ("'s", "’s"):
+        return False
+    return toks[j].concept == "spouse" or toks[j].word in _NOT_KIN_OWNERS
+
+
+_HAVE = frozenset({"has", "had", "have", "gets", "got", "does", "did", "suffers", "suffered"})
+_SAME_THING = frozenset(
+    {
+        *("problem", "problems", "thing", "condition", "issue", "issues", "symptoms", "pain"),
+        *("episodes", "episode", "disease", "illness", "diagnosis", "one"),
+    }
+)
 
 
 def _listed_with_relative(toks: list[Token], i: int) -> bool:
@@ -1680,6 +1792,35 @@ def _allergy_header(toks: list[Token]) -> None:
             t.word, t.stem = "allergies", stem("allergies")
 
 
+_NT = {
+    w.replace("'", ""): w
+    for w in (
+        *("don't", "doesn't", "didn't", "isn't", "wasn't", "hasn't", "hadn't", "haven't"),
+        *("aren't", "weren't", "couldn't", "wouldn't", "shouldn't", "can't"),
+    )
+}
+_EXAM_BEFORE = frozenset({"on", "per", "at", "during", "normal", "brief", "focused", "full"})
+
+
+def _pulmonary_embolism(toks: list[Token], text: str) -> None:
+    """ "PE:" opens the exam; "sister - PE", "from a PE", "DVT or PE" is a pulmonary embolism."""
+    for i in range(len(toks) - 1):
+        a, b = toks[i], toks[i + 1]
+        if (a.word, b.word) != ("physical", "exam") or a.start != b.start:
+            continue
+        if text[a.start : a.end].lower() != "pe":
+            continue
+        after = text[a.end : a.end + 3].lstrip(" \t")
+        prev = toks[i - 1] if i > 0 else None
+        line_start = prev is None or prev.word == "\n" or text[prev.end : a.start].count("\n")
+        if after[:1] in (":", "\n", "(") or line_start:
+            continue
+        if prev is not None and prev.word in _EXAM_BEFORE:
+            continue
+        a.word, a.stem = "pulmonary", stem("pulmonary")
+        b.word, b.stem = "embolism", stem("embolism")
+
+
 def _costovertebral(toks: list[Token]) -> None:
     """ "CVA tenderness" is the costovertebral angle, not a stroke."""
     for i in range(len(toks) - 2):
@@ -1736,6 +1877,19 @@ def _deny_forward(
             return
         if count >= 25:
             return
+
+
+def _little(toks: list[Token], start: int) -> bool:
+    """ "not drinking much", "doesn't eat enough": a small amount, not a denial. The amount word
+    becomes "little"."""
+    for j in range(start, min(len(toks), start + 4)):
+        t = toks[j]
+        if t.mark:
+            return False
+        if t.word in ("much", "enough") and j > start:
+            t.word, t.stem = "little", stem("little")
+            return True
+    return False
 
 
 def _told(toks: list[Token], j: int) -> bool:
@@ -1906,6 +2060,7 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
         inner = [m.group(1) for m in _PAREN.finditer(alt)]
         texts.append(_PAREN.sub("", alt).strip() if inner else alt)
         texts.extend(i for i in inner if i.strip())
+    texts = [v for t in texts for v in _either(t)]
     for alt in dict.fromkeys(t for t in texts if t):
         parsed = _parse_alternative(reader, alt)
         if parsed is None:
@@ -1927,6 +2082,25 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
     if named:
         alts = [replace(a, kin=named) if a.family and not a.kin else a for a in alts]
     return Item(item_id, text, tuple(alts))
+
+
+_LOWER_OR = re.compile(r"\s+or\s+")
+
+
+def _either(text: str) -> list[str]:
+    """ "FHx of DVT or PE" is "FHx of DVT" or "FHx of PE"; a denial ("No yellow skin or eyes")
+    denies both, and stays whole."""
+    parts = _LOWER_OR.split(text)
+    if len(parts) < 2 or _DENIAL_START.match(text) or "," in text:
+        return [text]
+    first = parts[0].split()
+    out = [parts[0]]
+    for part in parts[1:]:
+        words = part.split()
+        if not words or len(words) > 3 or len(words) >= len(first):
+            return [text]
+        out.append(" ".join([*first[: len(first) - len(words)], *words]))
+    return out
 
 
 # words that make an alternative a positive statement of its own ("No anhedonia OR still
@@ -2150,6 +2324,13 @@ class NoteMatcher:
                 spans = tuple(self._spans(w) for w in windows)
                 flat = tuple(s for group in spans for s in group)
                 return ItemResult(item.id, True, flat, alt.text)
+        # "his brother had the same problem" credits the brother's history of it
+        for alt in item.alternatives:
+            if not alt.family or not alt.kin:
+                continue
+            for i, t in enumerate(self.toks):
+                if t.same and _same_kin(alt.kin, t.kin):
+                    return ItemResult(item.id, True, self._spans([i]), alt.text)
         return ItemResult(item.id, False)
 
     def _windows(self, alt: Alternative) -> list[list[int]]:
@@ -2251,6 +2432,8 @@ class NoteMatcher:
                 continue
             if alt.informant and not t.informant:
                 continue  # "lives with daughter" does not say she gives the history
+            if t.family and t.kin == _OTHERS:
+                continue  # an in-law's illness is neither the patient's nor his family's
             if alt.kin and t.kin and not _same_kin(alt.kin, t.kin):
                 continue  # "FHx: mother - HTN, father - MI" is not "Mother with MI"
             window = [h]
