@@ -609,3 +609,18 @@ def test_relatives_and_their_conditions(note: str, label: str, expected: bool) -
 )
 def test_denials_written_loosely(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # a new section ends the family history, with or without a colon
+        ("FHx: mother - Alzheimer's.\nPHYSICAL EXAMINATION: Gait normal.", "Normal gait", True),
+        ("FHx: father - MI.\nPHYSICAL EXAMINATION\nBP 138/80. Gait normal.", "Normal gait", True),
+        ("HISTORY: 76 yo M.\nFHx: mother - HTN.\nVitals: BP 150/90.", "Hypertension", False),
+        ("FHx: mother - dementia in her 70s.", "Lasted 70 seconds", False),  # a decade
+        ("Seizure lasted 30s.", "Lasted 30 seconds", True),
+    ],
+)
+def test_sections_and_decades(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

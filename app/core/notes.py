@@ -42,6 +42,8 @@ _RAW = re.compile(
 )
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
 _AGE_SEX = re.compile(r"^(\d{1,3})(yo|y/o|y|yr|yrs|yom|yof)?([mf])$")
+_DECADE = re.compile(r"^[1-9]0'?s$")
+_DECADE_BEFORE = frozenset({"her", "his", "their", "early", "late", "mid", "the"})
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
 _FRACTION = re.compile(r"(\d)/(\d)")
 _SEX_AFTER_AGE = re.compile(r"^(yo|y/o|yr|yrs|y)?([mf])$")
@@ -397,6 +399,25 @@ HEADERS = {
     "pe": "exam",
     "physical exam": "exam",
     "exam": "exam",
+    "history": "hpi",
+    "physical examination": "exam",
+    "examination": "exam",
+    "physical": "exam",
+    "vitals": "exam",
+    "vital signs": "exam",
+    "vs": "exam",
+    "sexual": "social",
+    "sexual hx": "social",
+    "substances": "social",
+    "sick contacts": "social",
+    "past medical history past surgical history": "pmh",
+    "assessment": "assessment",
+    "impression": "assessment",
+    "plan": "plan",
+    "diagnostic study": "plan",
+    "diagnostic studies": "plan",
+    "differential": "assessment",
+    "differential diagnosis": "assessment",
 }
 
 
@@ -1079,6 +1100,9 @@ class NoteReader:
             out.append(Token(number, number, offset, offset + len(raw)))
             for w in ("year", "old", "male" if sex == "m" else "female"):
                 out.append(Token(w, self._stem(w), offset, offset + len(raw)))
+            return
+        if _DECADE.match(low) and out and out[-1].word in _DECADE_BEFORE:
+            out.append(Token(low, low, offset, offset + len(raw)))  # "in her 70s": no seconds
             return
         if (
             any(ch.isdigit() for ch in low)
@@ -1918,10 +1942,12 @@ def _header_at(toks: list[Token], i: int) -> str | None:
     if i > 0 and not (toks[i - 1].mark and toks[i - 1].word in ("\n", ".", ";")):
         return None
     words: list[str] = []
-    for j in range(i, min(i + 4, len(toks))):
+    for j in range(i, min(i + 6, len(toks))):
         t = toks[j]
         if t.mark:
             if t.word in (":", "-") and words:
+                return HEADERS.get(" ".join(words))
+            if t.word == "\n" and words:  # "PHYSICAL EXAMINATION" alone on its line
                 return HEADERS.get(" ".join(words))
             return None
         words.append(t.word)
