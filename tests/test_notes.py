@@ -624,3 +624,40 @@ def test_denials_written_loosely(note: str, label: str, expected: bool) -> None:
 )
 def test_sections_and_decades(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # what a seizure looks like is a fact of its own
+        ("Had a seizure this AM.", "Bit her tongue OR tongue biting", False),
+        ("No tongue biting.", "No seizures", False),
+        ("GTC sz x1, +tongue bite, +UI, +postictal.", "Bit her tongue", True),
+        ("GTC sz x1, +tongue bite, +UI, +postictal.", "Urinary incontinence", True),
+        ("GTC sz x1, +tongue bite, +UI, +postictal.", "Postictal confusion", True),
+        ("GTC sz x1, +tongue bite, +UI, +postictal.", "Generalized shaking", True),
+        ("rhythmic jerking of all 4 limbs x ~2 min", "Whole-body jerking", True),
+        ("She peed on herself. After she was confused.", "Wet herself", True),
+        ("She peed on herself. After she was confused.", "Confused afterward", True),
+        ("L arm shaking for 10 minutes.", "Generalized shaking", False),
+        ("Has been pulling all-nighters for finals.", "Sleep deprivation", True),
+        ("Never had this before.", "First episode", True),
+        ("She did not hit her head.", "No head trauma", True),  # "hit your head", in a note
+        # a fatty meal by what was eaten; any meal is not one
+        ("RUQ pain after fried fish.", "Began after fatty meal OR after fried food", True),
+        ("RUQ pain, worse after eating.", "Began after fatty meal OR after fried food", False),
+        # a drug is a kind of its class, not the reverse
+        ("Rash began after starting amoxicillin.", "Rash began after starting antibiotic", True),
+        ("Takes an antidepressant.", "Takes bupropion", False),
+        # found on exam, not told in the history
+        ("+ tongue bite. PE: neuro nonfocal.", "Tongue bite on exam", False),
+        (
+            "HPI: seizure.\nPE: L tongue laceration.",
+            "Lateral tongue laceration OR tongue bite on exam",
+            True,
+        ),
+        ("On exam, febrile to 101.", "Febrile on exam", True),
+    ],
+)
+def test_findings_of_an_event_and_an_exam(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

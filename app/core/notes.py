@@ -438,6 +438,7 @@ class Token:
     informant: bool = False  # a relative who gives the history ("Caller: father", "per wife")
     kin: frozenset[str] = frozenset()  # in family context: the relatives named as having it
     same: bool = False  # "his brother had the same problem": the patient's problem, a relative's
+    section: str = ""  # the header it is under ("exam" after "PE:")
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
@@ -477,6 +478,7 @@ class Alternative:
     exact: bool = False  # its concepts only as named: no other spelling-out of a term
     informant: bool = False  # about who gives the history ("Brought by daughter"), not a fact
     kin: frozenset[str] = frozenset()  # the relatives it names ("Mother with X"), or its item's
+    exam: bool = False  # "Tongue bite on exam": found on examination, not told in the history
 
 
 @dataclass(frozen=True)
@@ -581,6 +583,11 @@ NOTE_ABBREVIATIONS = {
     "imm": "immunizations",
     "bms": "bowel movements",
     "bm": "bowel movement",
+    "incont": "incontinence",
+    "ui": "urinary incontinence",
+    "gtc": "generalized tonic clonic activity",
+    "lac": "laceration",
+    "1st": "first",
 }
 
 
@@ -830,6 +837,40 @@ NOTE_GROUPS = {
         *("twisted testicle", "twisted testis", "testicle twisted", "testicular twist"),
     ],
     "ovarian_torsion": ["ovarian torsion", "twisted ovary", "torsion of the ovary"],
+    "generalized": [
+        *("generalized", "generalised", "whole body", "all over", "entire body", "full body"),
+        *("all 4 limbs", "all four limbs", "all 4 extremities", "all four extremities"),
+        *("all extremities", "arms and legs", "both arms and legs", "all limbs"),
+    ],
+    "shaking": [
+        *("shaking", "shake", "shook", "jerking", "jerk", "jerks", "jerked", "jerky"),
+        *("convulsing", "convulsed", "tonic clonic activity", "tonic clonic movements"),
+        *("clonic activity", "clonic movements", "rhythmic movements"),
+    ],
+    "bite": ["bite", "bit", "biting", "bitten", "bites"],
+    "postictal": [
+        *("postictal", "post ictal", "postictal confusion", "postictal state"),
+        *("postictal period", "postictally"),
+    ],
+    # "never had this before" is a first episode; the phrase is one fact, not a denial
+    "first": [
+        *("first", "never had this before", "never happened before", "nothing like this before"),
+        *("never had anything like this", "nothing like this has ever happened"),
+        *("never had one before", "never had this happen before", "first ever"),
+        *("no prior episodes", "no previous episodes", "denies prior episodes"),
+        *("no similar episodes", "no prior similar episodes", "no previous similar episodes"),
+    ],
+    # a fatty meal by what was eaten: "fried fish", "a greasy burger", "a high-fat meal"
+    "fatty_food": [
+        *("fatty food", "fatty foods", "fatty meal", "fatty meals", "fried food", "fried foods"),
+        *("greasy food", "greasy foods", "greasy meal", "greasy meals", "high fat meal"),
+        *("high fat food", "high fat foods", "oily food", "fatty", "fried", "greasy", "high fat"),
+    ],
+    "sleep_deprivation": [
+        *("sleep deprivation", "sleep deprived", "sleep deprevation", "deprived of sleep"),
+        *("all nighters", "all nighter", "pulling all nighters", "staying up all night"),
+        *("up all night", "lack of sleep", "little sleep", "sleeping little", "barely sleeping"),
+    ],
 }
 # an operation a note names by what was taken out: "mom had her gallbladder taken out"
 _ECTOMIES = {
@@ -866,6 +907,33 @@ NOTE_BROADER = {
     "dvt": "w.blood_clot",
     "pulmonary_embolism": "w.blood_clot",
 }
+# a drug is a kind of its class, not the reverse: "started amoxicillin" is "started an
+# antibiotic", "on antibiotics" does not say which
+NOTE_KIND_OF = {
+    "antibiotic": [
+        *("amoxicillin", "amox", "augmentin", "azithromycin", "zithromax", "cephalexin"),
+        *("keflex", "doxycycline", "ciprofloxacin", "cipro", "levofloxacin", "bactrim"),
+        *("penicillin", "clindamycin", "nitrofurantoin", "macrobid", "metronidazole", "flagyl"),
+        *("ceftriaxone", "cefdinir", "clarithromycin"),
+    ],
+    "antidepressant": [
+        *("sertraline", "zoloft", "fluoxetine", "prozac", "bupropion", "wellbutrin"),
+        *("citalopram", "celexa", "escitalopram", "lexapro", "paroxetine", "paxil"),
+        *("venlafaxine", "effexor", "duloxetine", "cymbalta", "mirtazapine", "ssri"),
+    ],
+    "antihistamine": [
+        *("diphenhydramine", "benadryl", "loratadine", "claritin", "cetirizine", "zyrtec"),
+        *("fexofenadine", "allegra", "hydroxyzine"),
+    ],
+    "anticoagulant": [
+        *("warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto"),
+        *("heparin", "enoxaparin", "lovenox", "dabigatran"),
+    ],
+}
+_KIND_OF = {stem(w): stem(kind) for kind, words in NOTE_KIND_OF.items() for w in words}
+# words a note reads as one, though neither names a fact: "confused after" is "confused
+# afterward" (a label's "after" is a connective, so it never becomes a unit of its own)
+NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward"}
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a denied word that states a finding (stem -> concept)
@@ -886,6 +954,12 @@ NOTE_CONCEPT_SPLIT = {
     "vaginal_bleeding": ["spotting"],  # spotting is light bleeding; bleeding is not spotting
     "dvt": ["blood clot", "thrombosis", "venous thromboembolism"],  # a clot is not only a DVT
     "sleep_problems": ["trouble falling asleep", "fall asleep"],  # insomnia is not its kind
+    # what a seizure looks like is a fact of its own: "tongue biting" is not "No seizures"
+    "seizure": [
+        *("jerking movements", "jerking", "shaking all over", "postictal", "staring spells"),
+        *("absence spells", "bit your tongue", "bite your tongue", "tongue biting"),
+    ],
+    "tremor": ["shaking"],  # "shaking all over" is a convulsion; a tremor is "shaky hands"
     "anxiety": ["worry a lot", "worried all the time", "constant worry"],  # anxious is not worry
     "chest_pain": [
         "chest pressure",
@@ -915,6 +989,16 @@ NOTE_ABBREVIATION_OVERRIDES = {
 }
 # more ways notes write a clinical concept of the lexicon
 NOTE_CONCEPT_TERMS = {
+    "incontinence": [
+        *("peed on herself", "peed on himself", "peed herself", "peed himself", "wet herself"),
+        *("wet himself", "soaked with urine", "urinated on herself", "urinated on himself"),
+        *("lost control of her bladder", "lost control of his bladder", "incontinent of urine"),
+    ],
+    "confusion": [
+        *("confused", "did not know where she was", "did not know where he was"),
+        *("not know where she was", "not know where he was"),
+    ],
+    "substance_use": ["illicits", "illicit", "illicit drug"],
     "suicidal_ideation": [
         "thoughts of hurting herself",
         "thoughts of hurting himself",
@@ -981,6 +1065,20 @@ NOTE_GROUP_ADDITIONS = {
 }
 
 
+_PERSONS = {"your": ("his", "her"), "my": ("his", "her"), "yourself": ("himself", "herself")}
+
+
+def _third_person(terms: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for term in terms:
+        words = term.split()
+        for k, w in enumerate(words):
+            if w in _PERSONS:
+                out.extend(" ".join([*words[:k], p, *words[k + 1 :]]) for p in _PERSONS[w])
+                break
+    return out
+
+
 @cache
 def load_note_lexicon() -> Lexicon:
     raw, groups = lexicon_data()
@@ -995,13 +1093,19 @@ def load_note_lexicon() -> Lexicon:
     for key, terms in NOTE_CONCEPT_TERMS.items():
         if key in concepts:
             concepts[key]["terms"] = [*(concepts[key].get("terms") or []), *terms]
+    for c in concepts.values():
+        # the patient's words are the note's third person: "hit your head" is "hit her head"
+        c["terms"] = [*(c.get("terms") or []), *_third_person(c.get("terms") or [])]
     data["concepts"] = concepts
     kept = {k: list(v) for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
     for name, words in NOTE_GROUP_ADDITIONS.items():
         kept.setdefault(name, []).extend(words)
     for name, words in NOTE_GROUP_REMOVALS.items():
         kept[name] = [w for w in kept.get(name, []) if w not in words]
-    return Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
+    lex = Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
+    for word, same in NOTE_SAME_STEM.items():
+        lex.canon[stem(word)] = stem(same)
+    return lex
 
 
 # -- the reader ---------------------------------------------------------------------------------
@@ -1079,6 +1183,7 @@ class NoteReader:
         _counts(out)
         self._pack_years(out)
         self._sentences(out)
+        _sections(out)
         self._concepts(out)
         self._negation(out)
         self._denied_means(out)
@@ -1547,6 +1652,16 @@ def _listed_with_relative(toks: list[Token], i: int) -> bool:
     while j >= 0 and toks[j].word in (",", "and", "or", "both"):
         j -= 1
     return j >= 0 and toks[j].relation
+
+
+def _sections(toks: list[Token]) -> None:
+    """Each token's section: "PE: tongue laceration" is an exam finding."""
+    section = ""
+    for i, t in enumerate(toks):
+        header = _header_at(toks, i)
+        if header is not None:
+            section = header
+        t.section = section
 
 
 def _line_ends_after(toks: list[Token], i: int) -> bool:
@@ -2088,9 +2203,12 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
         texts.extend(i for i in inner if i.strip())
     texts = [v for t in texts for v in _either(t)]
     for alt in dict.fromkeys(t for t in texts if t):
-        parsed = _parse_alternative(reader, alt)
+        on_exam = _ON_EXAM.search(alt)
+        parsed = _parse_alternative(reader, _ON_EXAM.sub("", alt) if on_exam else alt)
         if parsed is None:
             continue
+        if on_exam:
+            parsed = replace(parsed, text=alt, exam=True)
         # "No personal history of stroke OR TIA": the later ways of saying it are denied too,
         # and "Family history of MI OR heart attack" is still the family's
         first = alts[0] if alts else None
@@ -2111,6 +2229,7 @@ def parse_item(reader: NoteReader, item_id: str, text: str) -> Item:
 
 
 _LOWER_OR = re.compile(r"\s+or\s+")
+_ON_EXAM = re.compile(r"\s+(on|at|during)\s+(the\s+)?(physical\s+)?(exam|examination|pe)\s*$", re.I)
 
 
 def _either(text: str) -> list[str]:
@@ -2312,6 +2431,7 @@ _WEAK_NOUNS = frozenset(
         "period",
         "stiff",
         "appetit",
+        "diet",  # food, meal, eating: "fatty meal" is not any meal
     }
 )
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
@@ -2429,7 +2549,7 @@ class NoteMatcher:
         head_kind = alt.units[alt.head].kind
         if (
             not head_hits
-            and len(required) >= 4
+            and len(required) >= 3
             and alt.units[alt.head].kind == "stem"
             and alt.head not in strict
         ):
@@ -2456,6 +2576,8 @@ class NoteMatcher:
             t = self.toks[h]
             if (not amount and t.negated != alt.negated) or t.family != alt.family or h in used:
                 continue
+            if alt.exam and not self._examined(h):
+                continue  # "bit her tongue" in the history is not a finding on exam
             if alt.informant and not t.informant:
                 continue  # "lives with daughter" does not say she gives the history
             if t.family and t.kin == _OTHERS:
@@ -2487,6 +2609,13 @@ class NoteMatcher:
             out.append(sorted(set(window)))
             used.update(window)
         return out
+
+    def _examined(self, i: int) -> bool:
+        """Token i is under an exam header, or its sentence says it was found on exam."""
+        t = self.toks[i]
+        if t.section == "exam":
+            return True
+        return any(u.sentence == t.sentence and u.stem in ("exam", "examin") for u in self.toks)
 
     def _unit_hits(self, unit: Unit) -> list[int]:
         toks = self.toks
@@ -2544,7 +2673,7 @@ class NoteMatcher:
                 and t.concept != besides
                 and self.reader.lexicon.concepts[t.concept].kind in _CLINICAL_KINDS
             )
-            if t.stem == st and not inside_other:
+            if (t.stem == st or _KIND_OF.get(t.stem) == st) and not inside_other:
                 out.append(i)
             elif len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word:
                 out.append(i)  # "thyroid" in "hyperthyroidism" is a kind of thyroid disease
