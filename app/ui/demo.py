@@ -12,16 +12,21 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from app.core.attempt import PatientNote
 from app.core.case_schema import Case
 from app.core.clock import Stage, TimeSource
 from app.core.feedback import model_patient_note
 from app.ui.app import application, default_services
 from app.ui.main_window import MainWindow, Services
+from app.ui.note import NoteScreen
+
+DOOR_READING_S = 0.5  # no learner enters the room the instant the door sign appears
 
 
 class ScaledTime:
@@ -115,6 +120,20 @@ def script_for(case: Case) -> list[Step]:
     return steps
 
 
+def typing_of(screen: NoteScreen, note: PatientNote) -> list[Callable[[], None]]:
+    """The note's fields one by one, each noticed by the autosave as typing would be."""
+    steps: list[Callable[[], None]] = [
+        lambda: screen.history.set_text(note.history),
+        lambda: screen.exam.set_text(note.physical_exam),
+    ]
+    for i, box in enumerate(screen.diagnoses):
+        entry = note.diagnoses[i] if i < len(note.diagnoses) else None
+        if entry is not None:
+            steps.append(partial(box.set_entry, entry))
+    steps.append(lambda: screen.studies.set_values(note.studies))
+    return steps
+
+
 class Demo(QObject):
     finished = Signal(int)
 
@@ -125,15 +144,20 @@ class Demo(QObject):
         format_name: str = "step2cs",
         screenshots: Path | None = None,
         step_ms: int = 20,
+        pace: float = 1.0,
     ) -> None:
+        """`pace` plays the script that many times faster than the clock runs: the clock
+        benchmark runs a real-time clock with the work of a demo at 20x."""
         super().__init__(window)
         self.window = window
         self.case_id = case_id
         self.format_name = format_name
         self.screenshots = screenshots
         self.case = window.services.library.get(case_id)
-        self.steps = script_for(self.case)
+        self.steps = [Step(st.at / pace, st.run, st.shot) for st in script_for(self.case)]
         self.index = 0
+        self._door_at = 0.0
+        self._typing: list[Callable[[], None]] = []
         self.shots: list[Path] = []
         self.phase = "start"
         self._tabs: list[str] = []
@@ -166,6 +190,9 @@ class Demo(QObject):
             if self.phase == "start":
                 self.shot("door", w)
                 self.phase = "door"
+                self._door_at = time.monotonic()
+            elif self.phase == "door" and time.monotonic() - self._door_at >= DOOR_READING_S:
+                self.phase = "entered"
                 w.door_screen.enterRequested.emit()
             return
         if stage is Stage.ENCOUNTER:
@@ -179,8 +206,9 @@ class Demo(QObject):
             return
         if stage is Stage.NOTE and self.phase != "note" and w.note_screen is not None:
             self.phase = "note"
-            w.note_screen.fill(model_patient_note(self.case))  # typed as the model note
-            w.note_screen.history.textChanged.emit()  # and noticed by the autosave
+            self._typing = typing_of(w.note_screen, model_patient_note(self.case))
+        if stage is Stage.NOTE and self._typing:
+            self._typing.pop(0)()  # the model note, a field per step, as a fast typist
             return
         if stage is Stage.NOTE and self.phase == "note" and w.note_screen is not None:
             self.phase = "submitted"

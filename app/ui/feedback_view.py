@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QFrame,
@@ -185,6 +186,7 @@ class FeedbackScreen(QWidget):
         shortcut(self, "Ctrl+N", self.nextCase.emit)
         shortcut(self, "Ctrl+B", self.backToLibrary.emit)
         self.feedback: Feedback | None = None
+        self._filling = 0  # which show_feedback the parts being filled belong to
 
     def show_pending(self, case: Case) -> None:
         self.title.setText(f"Feedback: {case.title}")
@@ -195,8 +197,47 @@ class FeedbackScreen(QWidget):
         for b in (self.library_button, self.again_button, self.next_button):
             b.setEnabled(True)
 
-    def show_feedback(self, fb: Feedback, attempt: Attempt, case: Case) -> None:
+    def show_feedback(
+        self,
+        fb: Feedback,
+        attempt: Attempt,
+        case: Case,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Fill the screen a part per turn of the event loop, then call `then`.
+
+        Laying out the checklist, both notes, the transcript and the chart at once holds the
+        GUI thread for tens of milliseconds (several times that on a busy machine): the
+        summary and the scores come first, each tab after, so the clock and input never
+        wait for more than one part.
+        """
         self.feedback = fb
+        self._filling += 1
+        token = self._filling
+        titles = {p.phase: p.title for p in fb.timing.phases}
+        steps: list[Callable[[], None]] = [
+            lambda: self._fill_summary(fb, case),
+            *(lambda dom=dom: self._fill_domain(dom) for dom in (fb.ice, fb.cis, fb.sep)),
+            lambda: self.learner_note.setHtml(note_html(attempt.note, evidence_spans(fb))),
+            lambda: self.model_note.setHtml(model_note_html(case)),
+            lambda: self._fill_transcript(attempt, titles),
+            lambda: self._fill_chart(fb),
+            self._ready,
+        ]
+        if then is not None:
+            steps.append(then)
+        self.checklist.clear()
+
+        def step() -> None:
+            if token != self._filling:
+                return  # a newer feedback took over
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(0, self, step)
+
+        step()
+
+    def _fill_summary(self, fb: Feedback, case: Case) -> None:
         self.title.setText(f"Feedback: {case.title}")
         self.summary.setText(fb.summary)
         while self.cards.count():
@@ -212,46 +253,41 @@ class FeedbackScreen(QWidget):
             f"finished by minute 14: {'yes' if t.finished_by_14 else 'no'} · "
             f"closure: {'done' if t.closure_done else 'not done'}"
         )
-        self._fill_checklist(fb)
-        self.learner_note.setHtml(note_html(attempt.note, evidence_spans(fb)))
-        self.model_note.setHtml(model_note_html(case))
-        self._fill_transcript(attempt, {p.phase: p.title for p in fb.timing.phases})
-        self._fill_chart(fb)
+
+    def _ready(self) -> None:
         for b in (self.library_button, self.again_button, self.next_button):
             b.setEnabled(True)
         self.again_button.setFocus()
 
-    def _fill_checklist(self, fb: Feedback) -> None:
-        self.checklist.clear()
-        for dom in (fb.ice, fb.cis, fb.sep):
-            score = "not rated" if dom.score is None else f"{round(dom.score * 100)}% · {dom.band}"
-            top = QTreeWidgetItem([f"{dom.title}", score])
-            top.setFont(0, scaled_font(self, 1.0, bold=True))
-            self.checklist.addTopLevelItem(top)
-            missed = QTreeWidgetItem([f"Missed ({len(dom.missed)})", ""])
-            found = QTreeWidgetItem([f"Found ({len(dom.found)})", ""])
-            for m in dom.missed:
-                it = QTreeWidgetItem(["✗ " + m.text.split(" OR ")[0], m.advice])
-                it.setForeground(0, QBrush(QColor("#c62828")))
-                it.setToolTip(0, m.text)
-                it.setToolTip(1, m.advice)
-                missed.addChild(it)
-            for f in dom.found:
-                when = f" (at {mmss(f.t)})" if f.t is not None else ""
-                it = QTreeWidgetItem(["✓ " + f.text.split(" OR ")[0], f.evidence + when])
-                it.setForeground(0, QBrush(QColor("#2e7d32")))
-                it.setToolTip(0, f.text)
-                it.setToolTip(1, f.evidence)
-                found.addChild(it)
-            top.addChild(missed)
-            top.addChild(found)
-            for n in dom.notes:
-                note_item = QTreeWidgetItem(["! " + n, ""])
-                note_item.setToolTip(0, n)
-                top.addChild(note_item)
-                note_item.setFirstColumnSpanned(True)  # only takes once the item is in the tree
-            top.setExpanded(True)
-            missed.setExpanded(True)
+    def _fill_domain(self, dom: Domain) -> None:
+        score = "not rated" if dom.score is None else f"{round(dom.score * 100)}% · {dom.band}"
+        top = QTreeWidgetItem([f"{dom.title}", score])
+        top.setFont(0, scaled_font(self, 1.0, bold=True))
+        self.checklist.addTopLevelItem(top)
+        missed = QTreeWidgetItem([f"Missed ({len(dom.missed)})", ""])
+        found = QTreeWidgetItem([f"Found ({len(dom.found)})", ""])
+        for m in dom.missed:
+            it = QTreeWidgetItem(["✗ " + m.text.split(" OR ")[0], m.advice])
+            it.setForeground(0, QBrush(QColor("#c62828")))
+            it.setToolTip(0, m.text)
+            it.setToolTip(1, m.advice)
+            missed.addChild(it)
+        for f in dom.found:
+            when = f" (at {mmss(f.t)})" if f.t is not None else ""
+            it = QTreeWidgetItem(["✓ " + f.text.split(" OR ")[0], f.evidence + when])
+            it.setForeground(0, QBrush(QColor("#2e7d32")))
+            it.setToolTip(0, f.text)
+            it.setToolTip(1, f.evidence)
+            found.addChild(it)
+        top.addChild(missed)
+        top.addChild(found)
+        for n in dom.notes:
+            note_item = QTreeWidgetItem(["! " + n, ""])
+            note_item.setToolTip(0, n)
+            top.addChild(note_item)
+            note_item.setFirstColumnSpanned(True)  # only takes once the item is in the tree
+        top.setExpanded(True)
+        missed.setExpanded(True)
 
     def _fill_transcript(self, attempt: Attempt, titles: dict[str, str]) -> None:
         rows: list[tuple[float, str]] = []

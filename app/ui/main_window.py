@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
@@ -38,6 +38,8 @@ from app.ui.models import AUTOSAVE_MS, NoteModel, SessionModel
 from app.ui.note import NoteScreen
 from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
+
+PREPARE_AFTER_MS = 300  # after a screen appears, build the next one (once it has painted)
 
 
 @dataclass
@@ -239,17 +241,53 @@ class MainWindow(QMainWindow):
         model = self.model
         if model is None:
             return
-        if stage == Stage.ENCOUNTER.value:
-            self.encounter_screen = EncounterScreen(model, self.speaker, self.services.confirm)
-            self._show("encounter", self.encounter_screen)
+        if stage == Stage.DOOR.value:
+            self._prepare_later(self._build_encounter)
+        elif stage == Stage.ENCOUNTER.value:
+            self._show("encounter", self._build_encounter())
+            self._prepare_later(self._build_note)
         elif stage == Stage.NOTE.value:
-            self.note_model = NoteModel(
-                model, self.services.drafts, self.workers, self, self.services.autosave_ms
-            )
-            self.note_screen = NoteScreen(model, self.note_model, self.services.confirm)
-            self._show("note", self.note_screen)
+            self._show("note", self._build_note())
         elif stage == Stage.DONE.value:
             self._finish()
+
+    # A new screen costs the GUI thread tens of milliseconds (widgets, style, layout), more on
+    # a busy machine: the next stage's screen is built while the learner is on this one, at
+    # a quiet moment, hidden, and only shown when its stage starts.
+    def _prepare_later(self, build: Callable[[], QWidget]) -> None:
+        model = self.model
+
+        def prepare() -> None:
+            current = model is not None and model is self.model and model.stage is not Stage.DONE
+            if current and self.isVisible():
+                self._lay_out(build())
+
+        QTimer.singleShot(PREPARE_AFTER_MS, self, prepare)
+
+    def _lay_out(self, widget: QWidget) -> None:
+        """Style and lay out a hidden screen now, so that showing it only paints it."""
+        if self.stack.indexOf(widget) < 0:
+            self.stack.addWidget(widget)
+        widget.ensurePolished()
+        widget.resize(self.stack.size())
+        lay = widget.layout()
+        if lay is not None:
+            lay.activate()
+
+    def _build_encounter(self) -> EncounterScreen:
+        assert self.model is not None
+        if self.encounter_screen is None:
+            self.encounter_screen = EncounterScreen(self.model, self.speaker, self.services.confirm)
+        return self.encounter_screen
+
+    def _build_note(self) -> NoteScreen:
+        assert self.model is not None
+        if self.note_screen is None or self.note_model is None:
+            self.note_model = NoteModel(
+                self.model, self.services.drafts, self.workers, self, self.services.autosave_ms
+            )
+            self.note_screen = NoteScreen(self.model, self.note_model, self.services.confirm)
+        return self.note_screen
 
     def _finish(self) -> None:
         model = self.model
@@ -279,9 +317,12 @@ class MainWindow(QMainWindow):
             assert isinstance(fb, Feedback) and isinstance(saved, Attempt)
             self.last_feedback = fb
             self.draft = None
-            self.feedback_screen.show_feedback(fb, saved, case)
-            self.feedbackReady.emit(fb)
-            self.attemptSaved.emit(saved.id)
+
+            def shown() -> None:
+                self.feedbackReady.emit(fb)
+                self.attemptSaved.emit(saved.id)
+
+            self.feedback_screen.show_feedback(fb, saved, case, shown)
 
         def failed(message: str) -> None:
             self.feedback_screen.show_error(message)
@@ -380,7 +421,8 @@ class MainWindow(QMainWindow):
         if self.model is not None:
             self.model.stop()
         self.workers.wait()  # a background save still running must not land after this one
-        if self.note_model is not None and not self.note_model.locked:
+        writing = self.model is not None and self.model.stage is Stage.NOTE
+        if writing and self.note_model is not None and not self.note_model.locked:
             self.note_model.save_now()  # the next start offers to resume it
         self.speaker.stop()
         super().closeEvent(event)

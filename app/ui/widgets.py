@@ -148,6 +148,7 @@ class LimitedTextEdit(QPlainTextEdit):
         self.counter = QLabel()
         self.counter.setAccessibleName(f"{name} counter")
         self._last = ""
+        self._full = False
         self.textChanged.connect(self._enforce)
         self._update_counter()
 
@@ -199,7 +200,9 @@ class LimitedTextEdit(QPlainTextEdit):
         n, lines = len(text), text.count("\n") + 1
         full = n >= self.max_chars or lines >= self.max_lines
         self.counter.setText(f"{n}/{self.max_chars} characters · {lines}/{self.max_lines} lines")
-        self.counter.setStyleSheet("color: #c62828; font-weight: bold;" if full else "")
+        if full != self._full:  # restyling on every keystroke re-polishes the counter
+            self._full = full
+            self.counter.setStyleSheet("color: #c62828; font-weight: bold;" if full else "")
 
     def set_text(self, text: str) -> None:
         self.setPlainText(text)
