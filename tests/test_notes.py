@@ -661,3 +661,26 @@ def test_sections_and_decades(note: str, label: str, expected: bool) -> None:
 )
 def test_findings_of_an_event_and_an_exam(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("59F, hemoptysis 3 wk (tsp amts).", "Teaspoon amounts OR small amount of blood", True),
+        ("hemoptysis, large amount, half a cup", "Teaspoon amounts", False),
+        ("PE: clubbing +.", "Digital clubbing", True),
+        ("(-) F/NS, (-) TB exp.", "No fever", True),
+        ("(-) F/NS, (-) TB exp.", "No night sweats", True),
+        ("(-) F/NS, (-) TB exp.", "No TB exposure", True),
+        ("(-) F/NS, (-) TB exp.", "Female", False),  # F is fever in a list of symptoms
+        ("SHx: 2 beers/d.", "2 beers a day", True),
+        ("ROS: fever: denies.", "No fever", True),
+        ("(-) anticoag.", "Not on blood thinners OR no anticoagulants", True),
+        ("Thinners: no.", "Not on blood thinners", True),
+        ("Meds: warfarin 5 mg.", "On anticoagulation", True),
+        ("Meds: warfarin 5 mg.", "Not on blood thinners", False),
+        ("Lungs: \u2193 breath sounds RUL.", "Decreased breath sounds over right upper lung", True),
+    ],
+)
+def test_shorthand_of_the_history_and_exam(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

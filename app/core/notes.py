@@ -37,7 +37,8 @@ from app.core.text import (
 # structure in a note: sentence ends, list separators, +/- polarity, colons and brackets
 _RAW = re.compile(
     r"(?P<word>\d+\.\d+|[^\W_]+(?:['\u2019/][^\W_]+)*/?)"
-    r"|(?P<mark>\(\s*[+-]\s*\)|[.;:,!?()\n+\-=<>])",
+    r"|(?P<mark>\(\s*[+-]\s*\)|[.;:,!?()\n+\-=<>])"
+    r"|(?P<arrow>[\u2191\u2193])",  # "↓BS", "cough ↑ x2mo"
     re.UNICODE,
 )
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
@@ -183,7 +184,7 @@ NEG_PRE: tuple[tuple[str, ...], ...] = (
     ("absent",),
     ("negative",),
 )
-NEG_POST = frozenset({"negative", "denied", "absent", "none", "no", "neg", "nil"})
+NEG_POST = frozenset({"negative", "denied", "denies", "absent", "none", "no", "neg", "nil"})
 # words and marks that end a denial's reach ("denies fever but has chills")
 NEG_END = frozenset(
     {
@@ -588,6 +589,19 @@ NOTE_ABBREVIATIONS = {
     "gtc": "generalized tonic clonic activity",
     "lac": "laceration",
     "1st": "first",
+    "tsp": "teaspoon",
+    "tsps": "teaspoons",
+    "amts": "amounts",
+    "amt": "amount",
+    "exp": "exposure",
+    "anticoag": "anticoagulant",
+    "anticoags": "anticoagulants",
+    "rul": "right upper lobe",
+    "rml": "right middle lobe",
+    "rll": "right lower lobe",
+    "lul": "left upper lobe",
+    "lll": "left lower lobe",
+    "scv": "supraclavicular",
 }
 
 
@@ -837,6 +851,15 @@ NOTE_GROUPS = {
         *("twisted testicle", "twisted testis", "testicle twisted", "testicular twist"),
     ],
     "ovarian_torsion": ["ovarian torsion", "twisted ovary", "torsion of the ovary"],
+    "teaspoon": [
+        *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
+        *("teaspoon amount", "teaspoon sized amounts"),
+    ],
+    "anticoagulant": [
+        *("anticoagulant", "anticoagulants", "anticoagulation", "anticoagulated"),
+        *("blood thinner", "blood thinners", "blood thinning medicine", "blood thinning"),
+        *("blood thinning medication", "blood thinning medications", "thinners"),
+    ],
     "generalized": [
         *("generalized", "generalised", "whole body", "all over", "entire body", "full body"),
         *("all 4 limbs", "all four limbs", "all 4 extremities", "all four extremities"),
@@ -931,6 +954,7 @@ NOTE_KIND_OF = {
     ],
 }
 _KIND_OF = {stem(w): stem(kind) for kind, words in NOTE_KIND_OF.items() for w in words}
+_KIND_OF_GROUP = {stem(w): f"w.{kind}" for kind, words in NOTE_KIND_OF.items() for w in words}
 # words a note reads as one, though neither names a fact: "confused after" is "confused
 # afterward" (a label's "after" is a connective, so it never becomes a unit of its own)
 NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward"}
@@ -999,6 +1023,10 @@ NOTE_CONCEPT_TERMS = {
         *("not know where she was", "not know where he was"),
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
+    "clubbing": [
+        *("digital clubbing", "nail clubbing", "finger clubbing", "clubbed fingers"),
+        *("clubbed nails", "clubbed", "clubbing of the fingers", "clubbing of fingers"),
+    ],
     "suicidal_ideation": [
         "thoughts of hurting herself",
         "thoughts of hurting himself",
@@ -1166,6 +1194,10 @@ class NoteReader:
     def tokens(self, text: str) -> list[Token]:
         out: list[Token] = []
         for m in _RAW.finditer(text):
+            if m.group("arrow") is not None:
+                w = "decreased" if m.group("arrow") == "\u2193" else "increased"
+                out.append(Token(w, self._stem(w), m.start(), m.end()))
+                continue
             if m.group("mark") is not None:
                 mark = m.group("mark")
                 if mark.startswith("("):
@@ -1271,11 +1303,16 @@ class NoteReader:
             return ["per"]  # "4-5/day"
         if "/" in tok:
             out: list[str] = []
-            for n, part in enumerate(p for p in tok.split("/") if p):
+            parts = [p for p in tok.split("/") if p]
+            for n, part in enumerate(parts):
                 if n and (part in UNITS or part in _NIGHT):
                     out.append("per")  # "beers/day", "pack/day", "glasses/night"
                 if part == "pe":
                     out.extend(("pulmonary", "embolism"))  # "DVT/PE" is no exam
+                    continue
+                if part in _ROS_LETTERS and all(p in _ROS_LETTERS for p in parts):
+                    # "(-) F/NS", "F/C": symptoms, not a sex; "3 d/wk", "beers/d" are days
+                    out.extend(_ROS_LETTERS[part].split())
                     continue
                 out.extend(self._expand(part, False))
             return out
@@ -1931,6 +1968,16 @@ def _allergy_header(toks: list[Token]) -> None:
             t.word, t.stem = "allergies", stem("allergies")
 
 
+# one or two letters in a slashed list of symptoms ("F/C/NS", "N/V/D")
+_ROS_LETTERS = {
+    "f": "fever",
+    "c": "chills",
+    "ns": "night sweats",
+    "n": "nausea",
+    "v": "vomiting",
+    "d": "diarrhea",
+    "ha": "headache",
+}
 _NT = {
     w.replace("'", ""): w
     for w in (
@@ -2432,6 +2479,7 @@ _WEAK_NOUNS = frozenset(
         "stiff",
         "appetit",
         "diet",  # food, meal, eating: "fatty meal" is not any meal
+        "amount",  # "teaspoon amounts" is not a large amount
     }
 )
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
@@ -2623,8 +2671,11 @@ class NoteMatcher:
             return [
                 i
                 for i, t in enumerate(toks)
-                if t.concept_last >= i
-                and (t.concept == unit.value or NOTE_BROADER.get(t.concept or "") == unit.value)
+                if (
+                    t.concept_last >= i
+                    and (t.concept == unit.value or NOTE_BROADER.get(t.concept or "") == unit.value)
+                )
+                or (not t.mark and _KIND_OF_GROUP.get(t.stem) == unit.value)  # warfarin
             ]
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
