@@ -684,3 +684,23 @@ def test_findings_of_an_event_and_an_exam(note: str, label: str, expected: bool)
 )
 def test_shorthand_of_the_history_and_exam(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("3 yo M w/ cough x 3 days, hoarse, worse qhs.", "Hoarse voice", True),
+        ("3 yo M w/ cough x 3 days, hoarse, worse qhs.", "Worse at night", True),
+        ("HPI: cough x 3d, seal-like bark, nocturnal worsening.", "Worse at night", True),
+        ('cough x 3 days, "barking"', "Barky cough OR seal-like cough", True),
+        ("Wet, productive cough.", "Barky cough OR seal-like cough", False),  # another cough
+        ("Fever 103 F.", "Low-grade fever", False),
+        ("Felt feverish, temp 100.2 at home.", "Low-grade fever", True),
+        ("He has a low fever.", "Low-grade fever", True),
+        ("Drinks 4 beers/night.", "Wakes him at night OR nocturnal pain", False),
+        ("barky (like a seal), worse at night", "Worse at night", True),
+        ("Pt was shaking and then confused.", "Confused afterward", True),
+    ],
+)
+def test_qualities_of_a_symptom(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

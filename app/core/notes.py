@@ -92,6 +92,9 @@ NOTE_WORDS = {
     "girl": "female",
     "lady": "female",
     "stood": "stand",
+    "nocturnal": "night",  # "nocturnal worsening" is worse at night
+    "nighttime": "night",
+    "bedtime": "night",
     # comparatives the stemmer leaves apart from their adjective
     "heavier": "heavy",
     "heaviest": "heavy",
@@ -589,6 +592,7 @@ NOTE_ABBREVIATIONS = {
     "gtc": "generalized tonic clonic activity",
     "lac": "laceration",
     "1st": "first",
+    "lgf": "low grade fever",
     "tsp": "teaspoon",
     "tsps": "teaspoons",
     "amts": "amounts",
@@ -851,6 +855,16 @@ NOTE_GROUPS = {
         *("twisted testicle", "twisted testis", "testicle twisted", "testicular twist"),
     ],
     "ovarian_torsion": ["ovarian torsion", "twisted ovary", "torsion of the ovary"],
+    "barky_cough": [
+        *("barky cough", "barking cough", "barky", "barking", "bark", "seal like cough"),
+        *("seal like", "like a seal", "seal like bark", "croupy cough", "croupy"),
+    ],
+    # a rater reads the grade: "fever 103" is not low-grade, "temp 100.2" is (LOW_GRADE_C)
+    "low_grade_fever": [
+        *("low grade fever", "low grade fevers", "low grade temp", "low grade temps"),
+        *("low grade temperature", "low fever", "low fevers", "slight fever", "slight temp"),
+        *("slight temperature", "mild fever", "low temp", "low grade"),
+    ],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
         *("teaspoon amount", "teaspoon sized amounts"),
@@ -957,7 +971,7 @@ _KIND_OF = {stem(w): stem(kind) for kind, words in NOTE_KIND_OF.items() for w in
 _KIND_OF_GROUP = {stem(w): f"w.{kind}" for kind, words in NOTE_KIND_OF.items() for w in words}
 # words a note reads as one, though neither names a fact: "confused after" is "confused
 # afterward" (a label's "after" is a connective, so it never becomes a unit of its own)
-NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward"}
+NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward", "then": "afterward"}
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a denied word that states a finding (stem -> concept)
@@ -984,6 +998,7 @@ NOTE_CONCEPT_SPLIT = {
         *("absence spells", "bit your tongue", "bite your tongue", "tongue biting"),
     ],
     "tremor": ["shaking"],  # "shaking all over" is a convulsion; a tremor is "shaky hands"
+    "fever": ["low grade fever"],  # a rater checks the grade: "fever 103" is not low-grade
     "anxiety": ["worry a lot", "worried all the time", "constant worry"],  # anxious is not worry
     "chest_pain": [
         "chest pressure",
@@ -1003,7 +1018,7 @@ NOTE_ABBREVIATION_OVERRIDES = {
     "lt": "left",
     "nkda": "no known allergies",  # "no known drug allergies" would deny drug use
     "qd": "daily",  # "4 cups coffee qd" is 4 a day, not once
-    "qhs": "nightly",
+    "qhs": "at night",  # "worse qhs", "Benadryl qhs"
     "mr": "male",  # "Mr. T is a 58 yo bus driver": a rater reads the sex from the title
     "mrs": "female",
     "unable": "can not",  # "unable to bear weight" is "can't bear weight"
@@ -1023,6 +1038,7 @@ NOTE_CONCEPT_TERMS = {
         *("not know where she was", "not know where he was"),
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
+    "hoarseness": ["horse voice", "voice hoarse", "voice is hoarse", "raspy", "hoarse voice"],
     "clubbing": [
         *("digital clubbing", "nail clubbing", "finger clubbing", "clubbed fingers"),
         *("clubbed nails", "clubbed", "clubbing of the fingers", "clubbing of fingers"),
@@ -1133,6 +1149,15 @@ def load_note_lexicon() -> Lexicon:
     lex = Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
     for word, same in NOTE_SAME_STEM.items():
         lex.canon[stem(word)] = stem(same)
+    # a word is a stub of a longer term ("spot" of "spotting") only when no term is that short:
+    # "hoarse" is a term of its own, not a stub of "hoarseness"
+    for concept in lex.concepts.values():
+        for term in concept.terms:
+            words = expand_contractions(raw_tokens(term))
+            if len(words) == 1:
+                st = lex.canon.get(stem(words[0]), stem(words[0]))
+                if lex._single_len.get(st, 0) > len(words[0]):
+                    lex._single_len[st] = len(words[0])
     return lex
 
 
@@ -1163,6 +1188,12 @@ class NoteReader:
             k for k, c in self.lexicon.concepts.items() if c.kind in _CLINICAL_KINDS
         )
         self._items: dict[tuple[str, str], Item] = {}
+        # stems that name a symptom, condition or finding on their own ("cough")
+        self.clinical_stems = frozenset(
+            seq[0]
+            for seq, key in self.lexicon._phrases.items()
+            if len(seq) == 1 and self.lexicon.concepts[key].kind in _CLINICAL_KINDS
+        )
 
     def is_generic_concept(self, key: str) -> bool:
         """A general-English word group ("previous", "trigger") that names no clinical fact."""
@@ -1797,6 +1828,8 @@ def _amount_of_thing(words: list[Token], k: int) -> tuple[float, float, int, str
     thing = ""
     for m in range(k, max(-1, k - 4), -1):
         w = words[m]
+        if m < k and words[m + 1].start - w.end > 1:
+            return None  # "like a seal), worse at night": punctuation ends the amount
         if w.number is not None or w.word in VAGUE_QUANTITIES:
             got = _quantity_before(words, m)
             return None if got is None else (*got, thing)
@@ -1831,6 +1864,7 @@ def _mark_amount(words: list[Token], first: int, end: int) -> None:
 
 # -- temperatures, weights and counts ---------------------------------------------------------
 
+LOW_GRADE_C = (37.8, 38.5)  # "temp 100.2" is a low-grade fever; 102 is not
 _TEMP_SIGNALS = frozenset({"t", "temp", "temperature", "tmax", "max", "maximum", "highest"})
 _FEVER_WORDS = frozenset({"fever", "fevers", "febrile", "reading", "temps"})
 _NOT_TEMPERATURE = frozenset(
@@ -2553,9 +2587,17 @@ class NoteMatcher:
                 # means little ("loss", "pain")
                 *modifiers, noun = stems
                 # a denial of the broader fact covers it: "no pain" denies "pelvic pain"
+                # a word group's noun that is a symptom of its own is the broader fact: a
+                # "productive cough" is no "barky cough"
                 loose = (
-                    noun not in _WEAK_NOUNS or (alt.negated and noun in _DENIABLE_NOUNS)
-                ) and bool(modifiers)
+                    (noun not in _WEAK_NOUNS or (alt.negated and noun in _DENIABLE_NOUNS))
+                    and bool(modifiers)
+                    and not (
+                        u.value.startswith("w.")
+                        and not alt.negated
+                        and noun in self.reader.clinical_stems
+                    )
+                )
                 # alone, the noun must not be part of another term ("pain" of "abdominal pain")
                 besides = u.value if loose or not modifiers else None
                 expanded.append((n, self._stem_hits(noun, besides=besides)))
@@ -2676,6 +2718,11 @@ class NoteMatcher:
                     and (t.concept == unit.value or NOTE_BROADER.get(t.concept or "") == unit.value)
                 )
                 or (not t.mark and _KIND_OF_GROUP.get(t.stem) == unit.value)  # warfarin
+                or (
+                    unit.value == "w.low_grade_fever"
+                    and t.temperature is not None
+                    and LOW_GRADE_C[0] <= t.temperature <= LOW_GRADE_C[1]
+                )
             ]
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
@@ -2724,6 +2771,8 @@ class NoteMatcher:
                 and t.concept != besides
                 and self.reader.lexicon.concepts[t.concept].kind in _CLINICAL_KINDS
             )
+            if t.frequency is not None and t.stem == st:
+                continue  # "4 beers/night" is a rate, not "at night"
             if (t.stem == st or _KIND_OF.get(t.stem) == st) and not inside_other:
                 out.append(i)
             elif len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word:
