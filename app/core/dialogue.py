@@ -523,6 +523,10 @@ class DialogueEngine:
         values = self._placeholders()
         return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
+    def fill(self, template: str) -> str:
+        """A script line as the SP says it: {name}, {age}, {opening}... filled from the case."""
+        return self._fill(template)
+
     def _symptom_phrasings(self, concept_key: str) -> list[str]:
         concept = self.lexicon.concepts.get(concept_key)
         if concept is None:
