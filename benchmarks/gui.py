@@ -81,7 +81,28 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def encounters(n: int, speed: float, stall_speed: float) -> tuple[float, list[float], float]:
+def library_of(n: int, folder: Path) -> Path:
+    """The bundled cases, copied under new ids until there are `n` (a library grown to n)."""
+    from app.core.resources import cases_dir
+
+    files = sorted(cases_dir().glob("*.yaml"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        src = files[k % len(files)]
+        text = src.read_text(encoding="utf-8")
+        if k >= len(files):
+            old_id = src.stem
+            new_id = f"{old_id}-{k // len(files) + 1}"
+            text = text.replace(f"id: {old_id}\n", f"id: {new_id}\n", 1)
+            (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+        else:
+            (folder / src.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def encounters(
+    n: int, speed: float, stall_speed: float, n_cases: int = 0
+) -> tuple[float, list[float], float]:
     """(longest stall in ms over the first encounter, RSS after each, seconds per encounter).
 
     The first encounter, the watched one, runs at `stall_speed` (about as fast as a quick
@@ -97,6 +118,11 @@ def encounters(n: int, speed: float, stall_speed: float) -> tuple[float, list[fl
     app = application()
     tmp = tempfile.TemporaryDirectory(prefix="osce-bench-")
     services = demo_services(speed, Path(tmp.name))
+    if n_cases:
+        from app.core.cases import load_library
+
+        services.library = load_library(library_of(n_cases, Path(tmp.name) / "cases"))
+        assert len(services.library.cases) == n_cases, services.library.broken
     window = MainWindow(services)
     window.show()
     cases = sorted(services.library.cases)
@@ -164,6 +190,9 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=300.0)
     ap.add_argument("--stall-speed", type=float, default=20.0)
     ap.add_argument("--load", type=int, default=0, help="busy processes beside the app")
+    ap.add_argument(
+        "--cases", type=int, default=0, help="a library of N cases (copies of the bundled ones)"
+    )
     args = ap.parse_args()
 
     with busy(args.load):
@@ -173,14 +202,15 @@ def main() -> int:
                 f"cold start to an interactive case library: median "
                 f"{statistics.median(starts):.2f} s (runs: {', '.join(f'{t:.2f}' for t in starts)})"
             )
-        stall, rss, per = encounters(args.encounters, args.speed, args.stall_speed)
+        stall, rss, per = encounters(args.encounters, args.speed, args.stall_speed, args.cases)
     print(
         f"longest event-loop stall during a demo encounter at {args.stall_speed:g}x "
         f"with {args.load} busy processes: {stall:.0f} ms"
     )
     mid = rss[len(rss) // 2 - 1] if len(rss) >= 2 else rss[-1]
+    library = f"{args.cases} cases" if args.cases else "the bundled cases"
     print(
-        f"resident memory after {len(rss)} encounters: {rss[-1]:.0f} MB "
+        f"resident memory after {len(rss)} encounters of {library}: {rss[-1]:.0f} MB "
         f"(after {len(rss) // 2}: {mid:.0f} MB; growth {rss[-1] - mid:+.0f} MB)"
     )
     print(f"one demo encounter at {args.speed:g}x: {per:.1f} s")
@@ -193,6 +223,7 @@ def main() -> int:
                 "rss_mb_at_half": round(mid, 1),
                 "rss_growth_mb_second_half": round(rss[-1] - mid, 1),
                 "encounters": len(rss),
+                "cases": args.cases or None,
                 "load_processes": args.load,
                 "platform": os.environ.get("QT_QPA_PLATFORM", ""),
             }

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from app.core.cases import load_library
@@ -17,7 +17,7 @@ from app.core.formats import load_formats
 from app.core.store import Store, sqlite_url
 from app.speech import TextOnly
 from app.ui.main_window import MainWindow, Services
-from app.ui.widgets import mmss
+from app.ui.widgets import ClockLabel, mmss
 from tests.support.fakes import FakeTime
 
 CASE = "chest-pain-exertional-56m"
@@ -392,3 +392,69 @@ def test_a_locked_note_keeps_its_rows(qtbot, window: MainWindow) -> None:  # typ
     removes = [b for b in rows.findChildren(QPushButton) if b.objectName() == "remove"]
     assert len(removes) == 2 and not any(b.isEnabled() for b in removes)
     assert rows.values() == ["Chest pressure on exertion", "Worse with stairs"]
+
+
+def test_the_clock_on_screen_is_the_clocks_time_at_every_paint(
+    qtbot, window: MainWindow, fake_time
+) -> None:  # type: ignore[no-untyped-def]
+    """Whatever makes a clock paint, it paints the clock's time at that instant.
+
+    Time moves (by odd steps, across second and minute boundaries, through a pause) while no
+    timer has had a chance to refresh the label; a paint asked for by anyone must still show
+    the truth, and the label's own timers must bring it to the truth without help.
+    """
+    w = window
+    start(qtbot, w)
+    painted: list[tuple[str, str]] = []  # (what the label painted, the truth at that paint)
+
+    class PaintSpy(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and isinstance(obj, ClockLabel):
+                assert w.model is not None
+                obj.paintEvent(event)  # type: ignore[arg-type]  # the label's own painting
+                left = w.model.remaining()
+                painted.append((obj.text().split()[0], mmss(left)))
+                return True
+            return False
+
+    spy = PaintSpy()
+
+    def paint_now(label: ClockLabel) -> None:
+        n = len(painted)
+        label.update()  # a paint for any other reason than the clock's timers
+        qtbot.waitUntil(lambda: len(painted) > n, timeout=2000)
+        assert painted[-1][0] == painted[-1][1]
+
+    w.door_screen.clock.installEventFilter(spy)
+    for step in (0.4, 0.61, 9.0, 0.999):
+        fake_time.advance(step)
+        paint_now(w.door_screen.clock)
+    w.door_screen.enterRequested.emit()
+    enc = w.encounter_screen
+    assert enc is not None and w.model is not None
+    enc.clock.installEventFilter(spy)
+    for step in (0.3, 0.7, 0.0004, 59.9996, 61.25, 0.75, 120.0):
+        fake_time.advance(step)
+        paint_now(enc.clock)
+        # and left alone, the label comes to the truth by itself
+        qtbot.waitUntil(lambda: enc.clock.text() == mmss(w.model.remaining()), timeout=2000)  # type: ignore[union-attr]
+    enc.pause_button.click()
+    fake_time.advance(30)
+    paint_now(enc.clock)
+    assert "❚❚" in enc.clock.text()
+    enc.pause_button.click()
+    fake_time.advance(0.5)
+    paint_now(enc.clock)
+    w.model.leave_room()
+    note = w.note_screen
+    assert note is not None
+    note.clock.installEventFilter(spy)
+    for step in (0.2, 1.3, 90.0):
+        fake_time.advance(step)
+        paint_now(note.clock)
+        qtbot.waitUntil(lambda: note.clock.text() == mmss(w.model.remaining()), timeout=2000)  # type: ignore[union-attr]
+    before = enc.clock.text()
+    fake_time.advance(5)
+    paint_now(note.clock)
+    assert enc.clock.text() == before  # the ended encounter's clock does not show the note's
+    assert painted and all(shown == truth for shown, truth in painted)

@@ -74,6 +74,7 @@ class EncounterScreen(QWidget):
         who.setWordWrap(True)
         top.addWidget(who, 1)
         self.clock = ClockLabel("Encounter time")
+        self.clock.follow(self._time_left)
         top.addWidget(self.clock)
         lay.addLayout(top)
 
@@ -192,9 +193,14 @@ class EncounterScreen(QWidget):
         self.repaint_clock()
 
     # -- the model's signals -----------------------------------------------------------------
+    def _time_left(self) -> tuple[float, bool] | None:
+        if self.model.stage is not Stage.ENCOUNTER:
+            return None  # the encounter is over: its clock keeps what it showed last
+        return self.model.remaining(), self.model.paused
+
     def repaint_clock(self) -> None:
-        if self.model.stage is Stage.ENCOUNTER:
-            self.clock.show_time(self.model.remaining(), self.model.paused)
+        if (now := self._time_left()) is not None:
+            self.clock.show_time(*now)
 
     def set_phase(self, phase_id: str | None) -> None:
         self.phases.set_current(phase_id)

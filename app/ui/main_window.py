@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import linecache
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ from app.ui.note import NoteScreen
 from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
 
+ENGINES_KEPT = 3  # SPs kept built: this case, the one before, the library's first
 PREPARE_AFTER_MS = 300  # after a screen appears, build the next one (once it has painted)
 
 
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.library_screen.discardRequested.connect(self.discard_draft)
         self.door_screen = DoorScreen()
         self.door_screen.enterRequested.connect(self._enter_room)
+        self.door_screen.clock.follow(self._door_time_left)
         self.feedback_screen = FeedbackScreen()
         self.feedback_screen.tryAgain.connect(self.try_again)
         self.feedback_screen.nextCase.connect(self.next_case)
@@ -102,7 +105,9 @@ class MainWindow(QMainWindow):
         self.current_screen = ""
         self.last_feedback: Feedback | None = None
         self._preparing = 0  # which start_case the arriving SP belongs to
-        self.engines: dict[str, DialogueEngine] = {}  # an SP is built once per case and reused
+        # the SPs of the last few cases, most recent last: "try again" and going back reuse
+        # one; each holds ~6 MB, so a library of dozens of cases cannot keep them all
+        self.engines: OrderedDict[str, DialogueEngine] = OrderedDict()
         self.is_warm = False
         shortcut(self, "F1", self.show_shortcuts)
         self.refresh_library()
@@ -126,8 +131,8 @@ class MainWindow(QMainWindow):
             return DialogueEngine(case, shared) if case is not None else None
 
         def done(engine: object) -> None:
-            if isinstance(engine, DialogueEngine):
-                self.engines.setdefault(engine.case.id, engine)
+            if isinstance(engine, DialogueEngine) and engine.case.id not in self.engines:
+                self._keep_engine(engine)
             # PySide6 reads the source of every module imported after it (to look for its
             # `__feature__` switches) and linecache keeps all of it: some 25 MB of lines that
             # nothing needs (a traceback reads its file again)
@@ -207,7 +212,7 @@ class MainWindow(QMainWindow):
         if token != self._preparing or self.current_screen != "door":
             return  # the learner went elsewhere while the SP was being built
         assert isinstance(engine, DialogueEngine)
-        self.engines[case.id] = engine
+        self._keep_engine(engine)
         session = EncounterSession(
             case,
             fmt,
@@ -223,15 +228,26 @@ class MainWindow(QMainWindow):
         self.model.start()
         self.sessionReady.emit()
 
+    def _keep_engine(self, engine: DialogueEngine) -> None:
+        self.engines[engine.case.id] = engine
+        self.engines.move_to_end(engine.case.id)
+        while len(self.engines) > ENGINES_KEPT:
+            self.engines.popitem(last=False)
+
     def _attach(self, session: EncounterSession) -> None:
         model = SessionModel(session, self)
         model.stageChanged.connect(self._on_stage)
         model.tick.connect(self._repaint_door)
         self.model = model
 
+    def _door_time_left(self) -> tuple[float, bool] | None:
+        if self.model is None or self.model.stage is not Stage.DOOR:
+            return None
+        return self.model.remaining(), False
+
     def _repaint_door(self) -> None:
-        if self.model is not None and self.model.stage is Stage.DOOR:
-            self.door_screen.show_time(self.model.remaining())
+        if (now := self._door_time_left()) is not None:
+            self.door_screen.show_time(now[0])
 
     def _enter_room(self) -> None:
         if self.model is not None and self.model.stage is Stage.DOOR:

@@ -104,6 +104,7 @@ class NoteScreen(QWidget):
         )
         top.addWidget(self.saved_label)
         self.clock = ClockLabel("Note time")
+        self.clock.follow(self._time_left)
         self.clock.warn_below = 120
         top.addWidget(self.clock)
         outer.addLayout(top)
@@ -248,9 +249,14 @@ class NoteScreen(QWidget):
         self.banner.announce(f"The draft could not be saved: {message}", "error")
 
     # -- time --------------------------------------------------------------------------------
+    def _time_left(self) -> tuple[float, bool] | None:
+        if self.model.stage is not Stage.NOTE:
+            return None
+        return self.model.remaining(), self.model.paused
+
     def repaint_clock(self) -> None:
-        if self.model.stage is Stage.NOTE:
-            self.clock.show_time(self.model.remaining(), self.model.paused)
+        if (now := self._time_left()) is not None:
+            self.clock.show_time(*now)
 
     def on_event(self, e: ClockEvent) -> None:
         if e.stage is Stage.ENCOUNTER and e.kind is EventKind.TIME_UP:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPaintEvent, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -48,8 +49,16 @@ def shortcut(
     return sc
 
 
+TimeLeft = Callable[[], "tuple[float, bool] | None"]  # (seconds left, paused), or None
+
+
 class ClockLabel(QLabel):
-    """The large time-left display; the colour changes in the last minutes."""
+    """The large time-left display; the colour changes in the last minutes.
+
+    With `follow(time_left)` it reads the clock on every paint: whatever made it paint (its
+    model's timers, a window uncovered, a screen laid out), what is painted is the clock's
+    time at that instant, never a text set some time before.
+    """
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +71,15 @@ class ClockLabel(QLabel):
         self.danger_below = 60.0
         self.seconds = 0.0
         self._colour = ""
+        self._time_left: TimeLeft | None = None
+
+    def follow(self, time_left: TimeLeft) -> None:
+        self._time_left = time_left
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._time_left is not None and (now := self._time_left()) is not None:
+            self.show_time(*now)  # the text only changes (and re-asks a paint) on a new second
+        super().paintEvent(event)
 
     def show_time(self, seconds: float, paused: bool = False) -> None:
         self.seconds = seconds
