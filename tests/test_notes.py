@@ -704,3 +704,28 @@ def test_shorthand_of_the_history_and_exam(note: str, label: str, expected: bool
 )
 def test_qualities_of_a_symptom(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # a normal state said in words: "breathing fine" denies trouble breathing
+        ("Breathing fine now. No drooling.", "No trouble breathing at rest", True),
+        ("Breathing fine now. No drooling.", "No shortness of breath", True),
+        ("Resp distress: no. Drooling: no.", "No trouble breathing at rest", True),
+        ("Not breathing normally.", "No shortness of breath", False),
+        ("Noisy breathing even at rest.", "No trouble breathing at rest", False),
+        ("No stridor at rest, no drooling, PO ok.", "Drinking well", True),
+        # in a parent's call the child is the patient
+        ("Dad called. Son has a cough and fever. He is 3.", "Boy OR male", True),
+        ("Dad called. Son has a cough and fever. He is 3.", "3-year", True),
+        ("Father on phone. Child is 3. Cough x 3 days.", "3-year", True),
+        ("Child has had a cough for 3 days.", "Cough for 3 days", True),
+        ("32 yo F, mother of 2 sons, c/o cough.", "Male", False),
+        ("Dad had croup as a kid.", "Family history of croup", True),
+        ("Had croup as a kid.", "History of croup", True),
+        ("The child has a barky cough for 3 days.", "Cough for 3 days", True),
+    ],
+)
+def test_the_patient_and_a_normal_state(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -232,6 +232,9 @@ NEG_END = frozenset(
         "intact",
         "supple",
         "soft",
+        "ok",  # "no drooling, PO ok"
+        "okay",
+        "fine",
         "still",  # "denies SI, still enjoys gardening"
         "enjoys",
         "c/o",
@@ -443,6 +446,7 @@ class Token:
     kin: frozenset[str] = frozenset()  # in family context: the relatives named as having it
     same: bool = False  # "his brother had the same problem": the patient's problem, a relative's
     section: str = ""  # the header it is under ("exam" after "PE:")
+    sex: str = ""  # "Dad called. Son has a cough": the child who is the patient is male
     number: float | None = None
     duration: tuple[float, float] | None = None  # in days, on the unit word
     quantity: bool = False  # the "3" of "3 days": read as part of the duration
@@ -810,6 +814,7 @@ NOTE_GROUPS = {
         "by mouth ok",
         "liquids ok",
         "fluids ok",
+        "by mouth okay",
     ],
     "pull": ["pull", "pulling", "pulls", "pulled", "tug", "tugging", "tugs", "tugged"],
     "daycare": ["daycare", "day care", "nursery", "preschool"],
@@ -864,6 +869,16 @@ NOTE_GROUPS = {
         *("low grade fever", "low grade fevers", "low grade temp", "low grade temps"),
         *("low grade temperature", "low fever", "low fevers", "slight fever", "slight temp"),
         *("slight temperature", "mild fever", "low temp", "low grade"),
+    ],
+    "dry_cough": [
+        *("dry cough", "nonproductive cough", "non productive cough", "hacking cough"),
+        *("dry hacking cough", "dry, hacking cough"),
+    ],
+    "breathing_ok": [
+        *("breathing ok", "breathing okay", "breathing fine", "breathing comfortably"),
+        *("breathing normally", "breathing well", "breathing easily", "breathing is fine"),
+        *("breathing is ok", "breathing is normal", "breathing unlabored", "breathing normal"),
+        *("breathing without difficulty", "breathing is comfortable", "breathing comfortable"),
     ],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
@@ -943,6 +958,8 @@ NOTE_BROADER = {
     "w.spotting": "vaginal_bleeding",
     "dvt": "w.blood_clot",
     "pulmonary_embolism": "w.blood_clot",
+    "w.barky_cough": "cough",
+    "w.dry_cough": "cough",
 }
 # a drug is a kind of its class, not the reverse: "started amoxicillin" is "started an
 # antibiotic", "on antibiotics" does not say which
@@ -974,6 +991,8 @@ _KIND_OF_GROUP = {stem(w): f"w.{kind}" for kind, words in NOTE_KIND_OF.items() f
 NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward", "then": "afterward"}
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
+# a normal finding said in words that deny a symptom (word group -> the symptom denied)
+NOTE_DENIES = {"w.breathing_ok": "dyspnea"}
 # a denied word that states a finding (stem -> concept)
 NEGATION_MEANS = {"appetit": "appetite_loss", "eat": "appetite_loss", "hungri": "appetite_loss"}
 CHANGE_MEANS = {
@@ -999,6 +1018,8 @@ NOTE_CONCEPT_SPLIT = {
     ],
     "tremor": ["shaking"],  # "shaking all over" is a convulsion; a tremor is "shaky hands"
     "fever": ["low grade fever"],  # a rater checks the grade: "fever 103" is not low-grade
+    # a rater checks the kind of cough: a productive cough is neither barky nor dry
+    "cough": ["barking cough", "dry cough", "nonproductive cough", "hacking cough"],
     "anxiety": ["worry a lot", "worried all the time", "constant worry"],  # anxious is not worry
     "chest_pain": [
         "chest pressure",
@@ -1039,6 +1060,7 @@ NOTE_CONCEPT_TERMS = {
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
     "hoarseness": ["horse voice", "voice hoarse", "voice is hoarse", "raspy", "hoarse voice"],
+    "dyspnea": ["respiratory distress", "resp distress"],
     "clubbing": [
         *("digital clubbing", "nail clubbing", "finger clubbing", "clubbed fingers"),
         *("clubbed nails", "clubbed", "clubbing of the fingers", "clubbing of fingers"),
@@ -1241,6 +1263,7 @@ class NoteReader:
         _costovertebral(out)
         _allergy_header(out)
         self._numbers_and_durations(out)
+        _bare_ages(out)
         _temperatures(out, text)
         _masses(out, text)
         _counts(out)
@@ -1518,6 +1541,7 @@ class NoteReader:
                     c is not None
                     and self.lexicon.concepts[c].kind == "relation"
                     and c not in _NOT_KIN
+                    and not _as_a_child(toks, i)
                 ):
                     toks[i].relation = True
 
@@ -1616,6 +1640,11 @@ class NoteReader:
     @staticmethod
     def _denied_means(toks: list[Token]) -> None:
         """Some denials are findings: "no appetite", "hasn't wanted to eat" is a loss of appetite."""
+        for t in toks:
+            # "breathing fine" is no trouble breathing, "not breathing normally" is trouble
+            denied = NOTE_DENIES.get(t.concept or "")
+            if denied is not None:
+                t.concept, t.negated = denied, not t.negated
         for i, t in enumerate(toks):
             key = NEGATION_MEANS.get(t.stem)
             if key is not None and t.negated and t.concept is None:
@@ -1637,6 +1666,13 @@ class NoteReader:
         n = len(toks)
         in_section = False  # under an "FHx:" header
         active = False
+        # "Dad called about his son": in a parent's call the child is the patient
+        parent_call = any(
+            t.concept in _PARENTS
+            and _informant(toks, i)
+            and not (i + 1 < n and toks[i + 1].word == "of")  # "mother of 2" is no caller
+            for i, t in enumerate(toks)
+        )
         kin: frozenset[str] = frozenset()  # the relatives the facts that follow belong to
         for i, t in enumerate(toks):
             header = _header_at(toks, i)
@@ -1662,6 +1698,9 @@ class NoteReader:
             )
             if t.relation and _informant(toks, i):
                 t.informant = True
+            elif t.relation and _child_patient(toks, i, parent_call):
+                t.sex = _CHILD_SEX.get(t.word, "")
+                active = False
             elif names_family and not _lives_with(toks, i):
                 active = True
                 named = frozenset({t.concept}) if t.concept and t.concept != "family" else None
@@ -1730,6 +1769,15 @@ def _sections(toks: list[Token]) -> None:
         if header is not None:
             section = header
         t.section = section
+
+
+def _as_a_child(toks: list[Token], i: int) -> bool:
+    """ "had croup as a kid": a time of life, not a relative."""
+    return (
+        toks[i].concept == "child"
+        and i >= 2
+        and (toks[i - 2].word, toks[i - 1].word) in (("as", "a"), ("when", "a"))
+    )
 
 
 def _line_ends_after(toks: list[Token], i: int) -> bool:
@@ -1993,6 +2041,26 @@ def _counts(toks: list[Token]) -> None:
         t.count = counted or times
 
 
+_CHILD_SUBJECTS = frozenset(
+    {"he", "she", "child", "son", "daughter", "male", "female", "kid", "baby", "infant"}
+)
+
+
+def _bare_ages(toks: list[Token]) -> None:
+    """ "He is 3.", "Child is 3, boy": an age in years without the word."""
+    words = [t for t in toks if not t.mark]
+    for k, t in enumerate(words):
+        if t.number is None or t.duration is not None or t.quantity or k < 2:
+            continue
+        if words[k - 1].word not in ("is", "was") or words[k - 2].word not in _CHILD_SUBJECTS:
+            continue
+        j = toks.index(t) + 1
+        if j < len(toks) and not (toks[j].mark and toks[j].word in _CLAUSE_END):
+            continue  # "he is 3 weeks late" has its own unit
+        if 0 < t.number <= 18 and "." not in t.word:
+            t.duration = (t.number * 365.0, t.number * 365.0)
+
+
 def _allergy_header(toks: list[Token]) -> None:
     """ "All: PCN (hives)": the allergies header, not the word "all"."""
     for i in range(len(toks) - 1):
@@ -2082,6 +2150,8 @@ def _deny_forward(
                 return
             if t.word == ":" and j > start:
                 return
+            if t.word == "," and _normal_clause(toks, j + 1):
+                return  # "no drooling, PO ok": the next clause says what is fine
             if t.word == "," and lists is not None:
                 nxt = next((u for u in toks[j + 1 : j + 3] if not u.mark), None)
                 if nxt is not None and nxt.word in ("or", "nor", "and"):
@@ -2110,6 +2180,20 @@ def _little(toks: list[Token], start: int) -> bool:
             t.word, t.stem = "little", stem("little")
             return True
     return False
+
+
+_FINE = frozenset({"ok", "okay", "fine", "normal", "intact", "clear", "good"})
+
+
+def _normal_clause(toks: list[Token], start: int) -> bool:
+    """The clause from `start` to the next comma ends on a word that says it is fine."""
+    words: list[Token] = []
+    for t in toks[start : start + 6]:
+        if t.mark and (t.word in _CLAUSE_END or t.word in ("+", "(+)")):
+            break
+        if not t.mark:
+            words.append(t)
+    return 1 < len(words) <= 4 and words[-1].word in _FINE
 
 
 def _told(toks: list[Token], j: int) -> bool:
@@ -2231,6 +2315,22 @@ def _informant(toks: list[Token], i: int) -> bool:
         rest = near[1:]
         return bool(rest) and rest[0].stem in _ARRIVES  # "came in with his wife"
     return False
+
+
+_PARENTS = frozenset({"mother", "father", "parent"})
+_CHILD_SEX = {"son": "male", "daughter": "female"}
+
+
+def _child_patient(toks: list[Token], i: int, parent_call: bool) -> bool:
+    """ "Son has a cough" in a parent's call, "Child is 3": the child is the patient."""
+    t = toks[i]
+    if t.word not in ("son", "daughter", "child"):
+        return False
+    prev = next((u for u in reversed(toks[max(0, i - 2) : i]) if not u.mark), None)
+    owned = prev is not None and prev.word in ("her", "his", "their", "my")
+    if t.word == "child" and not owned:
+        return True  # "Child has had a cough": the patient, not "her child"
+    return parent_call
 
 
 def _lives_with(toks: list[Token], i: int) -> bool:
@@ -2436,6 +2536,8 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
 
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
+# when a fact holds; a denial without them is the broader one, and covers them
+_CIRCUMSTANCES = frozenset(stem(w) for w in ("rest", "now", "currently", "today", "presently"))
 _INFORMANT_CUE_STEMS = frozenset(
     stem(w)
     for w in (
@@ -2574,6 +2676,8 @@ class NoteMatcher:
                 or (u.kind == "concept" and u.value.endswith("_pain") and u.value in self._pains)
                 or (u.kind == "concept" and u.value == "family")  # the context says it
                 or (alt.negated and u.body_part)  # "denies weakness" covers "no leg weakness"
+                # "breathing fine now" covers "No trouble breathing at rest"
+                or (alt.negated and u.kind == "stem" and u.value in _CIRCUMSTANCES)
             )
             (optional if generic else required).append((n, hits))
         # a concept the note spells out in other order ("pressure in the chest")
@@ -2773,6 +2877,9 @@ class NoteMatcher:
             )
             if t.frequency is not None and t.stem == st:
                 continue  # "4 beers/night" is a rate, not "at night"
+            if t.sex and stem(t.sex) == st:
+                out.append(i)  # "Dad called. Son has a cough": a boy
+                continue
             if (t.stem == st or _KIND_OF.get(t.stem) == st) and not inside_other:
                 out.append(i)
             elif len(st) >= _ROOT_MIN and len(t.word) > len(st) and st in t.word:
