@@ -148,6 +148,9 @@ class _Worker:
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(KILL_WAIT_S)
+        self._reader.join(KILL_WAIT_S)  # it sees the end of the pipe once the process is gone
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 

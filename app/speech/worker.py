@@ -14,11 +14,12 @@ What pyttsx3 2.99 does with espeak-ng 1.51 on Linux (seen on the development mac
   first request of a process returned after 13 ms, its file appeared after 355 ms);
 * ``save_to_file`` only remembers one text and one file name: two calls in a row write only
   the second text, to the second file, and the first file never appears;
-* its synthesis callback appends each buffer's samples *after* handling that buffer's events,
-  so the last buffer (up to a second of speech) is dropped when the file is written, and
-  some requests came back empty;
-* rate and pitch set between two requests took effect late or not at all (the same text at
-  100 and 300 words per minute came back the same length).
+* rate and pitch set between requests took effect late or not at all when requests followed
+  each other closely (the same text at 100 and at 300 words per minute came back the same
+  length), the first request of a process ignores them, and now and then a file held a WAV
+  header and no samples;
+* the "finished-utterance" event names the driver's own end-of-loop command, not the
+  utterance it finished.
 
 So with espeak-ng the worker does not go through the driver's run loop at all: it keeps the
 pyttsx3 engine (which loads and initializes espeak-ng once per process and lists its voices),
@@ -178,7 +179,7 @@ def wait_for_wav(path: Path, deadline: float) -> None:
             if stable >= STABLE_POLLS:
                 try:
                     info = sf.info(str(path))
-                    if info.frames > 0 and size >= info.frames * info.channels * 2:
+                    if size >= 44 + info.frames * info.channels * 2:
                         return
                 except RuntimeError:
                     pass  # the header is not written yet
@@ -203,14 +204,18 @@ class FileSynth:
         engine.connect("finished-utterance", self._on_finished)
 
     def _on_finished(self, name: str | None = None, completed: bool = True, **_: Any) -> None:
+        # the event's name is the last command the driver ran (its own end of loop, None),
+        # not the utterance's: with one request at a time, any finish is this request's
         ev = self._finished.get(name or "")
-        if ev is not None:
-            ev.set()
+        for e in [ev] if ev is not None else list(self._finished.values()):
+            e.set()
 
     def voices(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return _pyttsx3_voices(self.engine), []
 
-    def synth(self, text: str, voice: str, rate: int, pitch: int, timeout: float) -> bytes:
+    def synth(
+        self, text: str, voice: str, rate: int, pitch: int, timeout: float, attempt: int = 0
+    ) -> bytes:
         import numpy as np
         import soundfile as sf
 
@@ -230,6 +235,9 @@ class FileSynth:
                 raise TimeoutError(f"the engine did not finish within {timeout:.1f} s")
             wait_for_wav(path, deadline)
             data, rate_hz = sf.read(str(path), dtype="int16", always_2d=True)
+            if data.shape[0] == 0 and attempt == 0:
+                # the driver now and then writes a header and no samples: once more
+                return self.synth(text, voice, rate, pitch, timeout, attempt=1)
             if rate_hz != ESPEAK_RATE_HZ and self.name.startswith("espeak"):
                 raise ValueError(f"unexpected sample rate {rate_hz}")
             self.rate_hz = int(rate_hz)

@@ -15,6 +15,7 @@ from app.core.drafts import DraftStore
 from app.core.formats import load_formats
 from app.core.resources import user_data_dir
 from app.core.store import Store, sqlite_url
+from app.speech.speaker import start_speaker
 from app.ui.main_window import MainWindow, Services
 
 SWITCH_INTERVAL_S = 0.001
@@ -71,6 +72,9 @@ def default_services(data: Path | None = None) -> Services:
         formats=formats,
         store=Store(sqlite_url(folder / "attempts.sqlite3")),
         drafts=DraftStore(folder),
+        # the SP's voice where a speech engine and an output device exist, else text only with
+        # the reason; it starts in the background so the window does not wait for it
+        speaker=start_speaker(),
     )
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.core.clock import ClockEvent, EventKind, Stage
 from app.core.dialogue import ExamResult, Reply
 from app.speech import Speaker
+from app.speech.lines import likely_lines
 from app.ui.door import vitals_lines
 from app.ui.models import SessionModel
 from app.ui.widgets import Banner, ClockLabel, Flash, PhaseBar, mmss, scaled_font, shortcut
@@ -182,6 +183,12 @@ class EncounterScreen(QWidget):
         shortcut(self, "Ctrl+Shift+P", self._pause)
         shortcut(self, "Ctrl+Shift+E", self._end)
 
+        # the case's voice, and its likely lines synthesized while the learner reads the door
+        announcements = [w.text for w in self.format.encounter_warnings]
+        speaker.prepare(
+            self.case, likely_lines(session.engine), [*announcements, self.format.time_up_encounter]
+        )
+
         model.tick.connect(self.repaint_clock)
         model.clockEvent.connect(self.on_event)
         model.replied.connect(self.on_reply)
@@ -219,13 +226,15 @@ class EncounterScreen(QWidget):
             self.banner.announce(e.text)
             Flash.later(self.banner, BANNER_MS)
             self._system(e.text, e.stage_t)
-            self.speaker.say(e.text)
+            self.speaker.announce(e.text)
         elif e.kind is EventKind.TIME_UP:
             self.banner.announce(e.text, "error")
             self._system(e.text, e.stage_t)
-            self.speaker.say(e.text)
+            self.speaker.stop()  # the patient stops mid-word at time up
+            self.speaker.announce(e.text)
             self._lock()
         elif e.kind is EventKind.STAGE_ENDED:
+            self.speaker.stop()
             self._lock()
         elif e.kind is EventKind.PAUSED:
             self.banner.announce("Paused. Press Ctrl+Shift+P to go on.", "info")
