@@ -243,7 +243,9 @@ def test_sentence_vectors_are_what_understands_them(engines, monkeypatch) -> Non
 
     monkeypatch.setattr(dialogue, "SEMANTIC_WEIGHT", 0.0)
     lexical_only = sum(ask(engines, c, q).items == e for c, q, e in EVERYDAY_ENGLISH)
-    assert lexical_only <= len(EVERYDAY_ENGLISH) - 3
+    # the case phrasings now cover most of these words; without the vectors "what colour is
+    # your sofa?" still reads as a question about the colour of the phlegm
+    assert lexical_only <= len(EVERYDAY_ENGLISH) - 1
 
 
 def test_static_vectors_know_everyday_synonyms() -> None:
@@ -409,7 +411,9 @@ def test_a_script_item_close_behind_a_default_negative_wins(engines) -> None:  #
     reply = ask(engines, ABDO, "Do you have to pee a lot more than usual?")
     assert reply.items == ["frequency-urine"]
     # with no script item near it, a symptom still gets its default negative
-    assert ask(engines, CHEST, "Have you thrown up?").items == ["negative.vomiting"]
+    assert ask(engines, CHEST, "Have you had any diarrhoea?").items == ["negative.diarrhea"]
+    # and an item that speaks of it answers it ("queasy, but I didn't throw up")
+    assert ask(engines, CHEST, "Have you thrown up?").items == ["nausea"]
 
 
 def test_an_sti_history_question_reaches_the_sti_item(engines) -> None:  # type: ignore[no-untyped-def]

@@ -53,6 +53,7 @@ SEMANTIC_BASELINE = 0.6  # the closeness that neither helps nor hurts
 ANSWER_WEIGHT = 0.8  # how much the SP's answer counts against a real example phrasing
 COVERAGE_MIN = 0.22  # the best phrasing must explain at least this share of the question
 TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
+DECISIVE_BONUS = 0.35  # for the family history when the question names the family
 SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
 DEFAULT_NEGATIVE_PENALTY = 0.2  # a script item this close behind a default negative wins
 MARGIN = 0.04  # a runner-up this close with another answer makes the question ambiguous
@@ -281,6 +282,9 @@ _SOMEONE_ELSES_NAME = re.compile(
     r"[a-z]+(?:'s|s') (?:first |last |full )?names?\b"
     r"|\b(?:your|the|his|her|their) (?:[a-z]+ ){1,2}(?:is |are |was )?(?:called|named)\b"
 )
+
+# word groups that settle what a yes/no question is about, as a named symptom does
+_DECISIVE_GROUPS = {"family": "fhx", "w.family": "fhx", "w.safety": "sh.safety"}
 
 # questions that name nothing: a question that names a scripted symptom is about that symptom
 _OPEN_QUESTIONS = frozenset({"tell_more", "chief_complaint"})
@@ -659,8 +663,10 @@ class DialogueEngine:
         # off-topic question unclear, not so much that one odd word sinks a clear question
         self.unknown_idf = UNKNOWN_IDF_SHARE * self.max_idf
         self._by_topic: dict[str, Candidate] = {}
-        for cand in self.candidates:
+        self._by_topic_all: dict[str, list[int]] = defaultdict(list)
+        for ci, cand in enumerate(self.candidates):
             self._by_topic.setdefault(cand.topic, cand)
+            self._by_topic_all[cand.topic].append(ci)
         self._open_questions = [
             ci for ci, c in enumerate(self.candidates) if c.topic in _OPEN_QUESTIONS
         ]
@@ -774,7 +780,7 @@ class DialogueEngine:
             close = max(best[ci] for ci in negatives) - DEFAULT_NEGATIVE_PENALTY
             if any(s >= close for ci, s in best.items() if self.candidates[ci].kind == "case"):
                 for ci in negatives:
-                    best[ci] -= DEFAULT_NEGATIVE_PENALTY
+                    del best[ci]
         # a symptom named in a yes/no question points at the item whose topic is that
         # symptom, even when another item's phrasing happens to mention it too; not when the
         # question asks about an attribute ("when did the chest pain start?")
@@ -785,6 +791,13 @@ class DialogueEngine:
                     if ci in best:
                         best[ci] += TOPIC_BONUS
                         named = True
+        # "FHx of MI?" is about the family, "safe where you live?" about safety, whatever
+        # else the question names
+        for key, topic in _DECISIVE_GROUPS.items():
+            if key in analysis.concepts:
+                for ci in self._by_topic_all.get(topic, ()):
+                    if ci in best:
+                        best[ci] += DECISIVE_BONUS
         if self._names_the_patient is not None and self._names_the_patient.search(fold(text)):
             top = max(best.values(), default=0.0)
             for ci in self._name_questions:
