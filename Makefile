@@ -59,8 +59,15 @@ check: lint typecheck imports
 test: setup check pytest
 	$(VENV)/bin/osce-sim cases validate cases/
 
+# sp_latency needs an output device: it runs with the same PulseAudio null sink as the tests
+# (the others run as before, without one, so the app they measure is the text-only one)
 bench: setup
-	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in benchmarks/*.py; do echo "== $$b"; \
+	  if [ "$$b" = benchmarks/sp_latency.py ]; then \
+	    ( source tests/support/audio-server.sh && audio_server_start; \
+	      $(PY) $$b; rc=$$?; audio_server_stop; exit $$rc ) || exit 1; \
+	  else $(PY) $$b || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from app.speech.service import Audio
 from app.speech.voices import VoiceSettings
 
-DEFAULT_CACHE_BYTES = 48 * 1024 * 1024  # ~9 minutes of speech at 22 kHz, 16 bit
+DEFAULT_CACHE_BYTES = 32 * 1024 * 1024  # ~12 minutes of speech at 22 kHz, 16 bit: ~2 cases
 
 CacheKey = tuple[str, int, int, str]
 
