@@ -544,3 +544,58 @@ def test_a_deferred_speaker_keeps_what_it_was_asked_until_it_is_ready() -> None:
     assert done.wait(WAIT_S)
     assert inner.said == ["Before it was ready."]
     assert deferred.status == inner.status and not deferred.available
+
+
+# -- the encounter screen's wiring ------------------------------------------------------------
+def test_the_encounter_prepares_the_voice_announces_and_stops_at_time_up(
+    qtbot, tmp_path, fake_time, shared
+) -> None:  # type: ignore[no-untyped-def]
+    from app.core.drafts import DraftStore
+    from app.core.formats import load_formats
+    from app.core.store import Store, sqlite_url
+    from app.ui.main_window import MainWindow, Services
+    from tests.support.fakes import RecordingSpeaker
+
+    speaker = RecordingSpeaker()
+    formats, _ = load_formats()
+    store = Store(sqlite_url(tmp_path / "attempts.sqlite3"))
+    services = Services(
+        library=load_library(CASES),
+        shared=shared,
+        formats=formats,
+        store=store,
+        drafts=DraftStore(tmp_path),
+        speaker=speaker,  # type: ignore[arg-type]
+        time_source=fake_time,
+        confirm=lambda *_: True,
+    )
+    w = MainWindow(services)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        with qtbot.waitSignal(w.sessionReady, timeout=10000):
+            w.start_case("chest-pain-exertional-56m", "step2cs", "practice")
+        w.door_screen.enterRequested.emit()
+        enc = w.encounter_screen
+        assert enc is not None and not enc.voice_state.isVisibleTo(w)  # it speaks: no notice
+        prepared = [arg for kind, arg in speaker.calls if kind == "prepare"]
+        assert len(prepared) == 1
+        case, lines, announcements = prepared[0]  # type: ignore[misc]
+        assert case.id == "chest-pain-exertional-56m" and lines[0] == case.sp.opening
+        assert "Five minutes remaining." in announcements
+        enc.question.setText("what brings you in today")
+        enc._ask()
+        assert w.model is not None
+        qtbot.waitUntil(lambda: any(kind == "say" for kind, _ in speaker.calls), timeout=5000)
+        fake_time.advance(10 * 60 + 1)
+        qtbot.waitUntil(
+            lambda: ("announce", "Five minutes remaining.") in speaker.calls, timeout=5000
+        )
+        fake_time.advance(5 * 60)
+        qtbot.waitUntil(lambda: w.current_screen == "note", timeout=5000)
+        tail = speaker.calls[-2:]
+        assert tail[0] == ("stop", None) and tail[1][0] == "announce"  # stopped, then time up
+        assert tail[1][1] == services.formats["step2cs"].time_up_encounter
+    finally:
+        w.close()
+        store.close()

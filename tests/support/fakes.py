@@ -138,3 +138,33 @@ def fake_engine_info() -> EngineInfo:
     )
     catalog = VoiceCatalog("espeak-ng 1.51", voices, variants)
     return EngineInfo("espeak-ng 1.51", "direct", catalog)
+
+
+class RecordingSpeaker:
+    """A Speaker that speaks nothing and records every call, in order (for the GUI's wiring)."""
+
+    def __init__(self, available: bool = True) -> None:
+        self._available = available
+        self.calls: list[tuple[str, object]] = []
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    @property
+    def status(self) -> str:
+        return (
+            "Voice: fake" if self._available else "Text only: fake. Replies are shown, not spoken."
+        )
+
+    def say(self, text: str, on_done: object = None) -> None:
+        self.calls.append(("say", text))
+
+    def announce(self, text: str, on_done: object = None) -> None:
+        self.calls.append(("announce", text))
+
+    def prepare(self, case: object, lines: object, announcements: object = ()) -> None:
+        self.calls.append(("prepare", (case, list(lines), list(announcements))))  # type: ignore[call-overload]
+
+    def stop(self) -> None:
+        self.calls.append(("stop", None))
