@@ -232,8 +232,8 @@ class FeedbackScreen(QWidget):
             if token != self._filling:
                 return  # a newer feedback took over
             steps.pop(0)()
-            if steps:
-                QTimer.singleShot(0, self, step)
+            if steps:  # a timer, not a posted call: the clock's timers and paints go between
+                QTimer.singleShot(1, self, step)
 
         step()
 

@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -36,7 +37,7 @@ from app.ui.encounter import Confirm, EncounterScreen, ask_user
 from app.ui.feedback_view import FeedbackScreen
 from app.ui.library import LibraryScreen
 from app.ui.models import AUTOSAVE_MS, NoteModel, SessionModel
-from app.ui.note import NoteScreen
+from app.ui.note import DiagnosisBox, NoteScreen, diagnosis_box
 from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.note_model: NoteModel | None = None
         self.encounter_screen: EncounterScreen | None = None
         self.note_screen: NoteScreen | None = None
+        self._note_boxes: list[DiagnosisBox] = []  # of the note screen being built ahead
         self.current: tuple[str, str, str] | None = None  # case id, format, mode
         self.draft: Draft | None = None
         self.current_screen = ""
@@ -258,10 +260,23 @@ class MainWindow(QMainWindow):
         if model is None:
             return
         if stage == Stage.DOOR.value:
-            self._prepare_later(self._build_encounter)
+            self._prepare_later(
+                [self._build_encounter, lambda: self._lay_out(self.encounter_screen)]
+            )
         elif stage == Stage.ENCOUNTER.value:
             self._show("encounter", self._build_encounter())
-            self._prepare_later(self._build_note)
+            limits = model.session.format.note
+            self._note_boxes = []
+            self._prepare_later(
+                [
+                    *(
+                        partial(lambda n: self._note_boxes.append(diagnosis_box(limits, n)), n)
+                        for n in range(1, limits.max_diagnoses + 1)
+                    ),
+                    self._build_note,
+                    lambda: self._lay_out(self.note_screen),
+                ]
+            )
         elif stage == Stage.NOTE.value:
             self._show("note", self._build_note())
         elif stage == Stage.DONE.value:
@@ -269,19 +284,25 @@ class MainWindow(QMainWindow):
 
     # A new screen costs the GUI thread tens of milliseconds (widgets, style, layout), more on
     # a busy machine: the next stage's screen is built while the learner is on this one, at
-    # a quiet moment, hidden, and only shown when its stage starts.
-    def _prepare_later(self, build: Callable[[], QWidget]) -> None:
+    # quiet moments, a part per turn of the event loop, hidden, and shown when its stage
+    # starts. Should the stage come first, what is missing is built then.
+    def _prepare_later(self, steps: list[Callable[[], object]]) -> None:
         model = self.model
 
-        def prepare() -> None:
+        def step() -> None:
             current = model is not None and model is self.model and model.stage is not Stage.DONE
-            if current and self.isVisible():
-                self._lay_out(build())
+            if not (current and self.isVisible() and steps):
+                return
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(1, self, step)
 
-        QTimer.singleShot(PREPARE_AFTER_MS, self, prepare)
+        QTimer.singleShot(PREPARE_AFTER_MS, self, step)
 
-    def _lay_out(self, widget: QWidget) -> None:
+    def _lay_out(self, widget: QWidget | None) -> None:
         """Style and lay out a hidden screen now, so that showing it only paints it."""
+        if widget is None:
+            return
         if self.stack.indexOf(widget) < 0:
             self.stack.addWidget(widget)
         widget.ensurePolished()
@@ -302,7 +323,10 @@ class MainWindow(QMainWindow):
             self.note_model = NoteModel(
                 self.model, self.services.drafts, self.workers, self, self.services.autosave_ms
             )
-            self.note_screen = NoteScreen(self.model, self.note_model, self.services.confirm)
+            self.note_screen = NoteScreen(
+                self.model, self.note_model, self.services.confirm, boxes=self._note_boxes
+            )
+            self._note_boxes = []
         return self.note_screen
 
     def _finish(self) -> None:
@@ -361,6 +385,7 @@ class MainWindow(QMainWindow):
         self.note_model = None
         self.encounter_screen = None
         self.note_screen = None
+        self._note_boxes = []
 
     def try_again(self) -> None:
         if self.current:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.core.attempt import NoteDiagnosisEntry, PatientNote
 from app.core.clock import ClockEvent, EventKind, Stage
+from app.core.formats import NoteLimits
 from app.ui.encounter import Confirm, ask_user
 from app.ui.models import NoteModel, SessionModel
 from app.ui.widgets import Banner, ClockLabel, LimitedTextEdit, RowList, mmss, scaled_font, shortcut
@@ -72,6 +73,10 @@ class DiagnosisBox(QGroupBox):
         self.exam.set_read_only(ro)
 
 
+def diagnosis_box(limits: NoteLimits, n: int) -> DiagnosisBox:
+    return DiagnosisBox(n, limits.diagnosis_chars, limits.max_rows, limits.row_chars)
+
+
 class NoteScreen(QWidget):
     shortcuts = (
         "Tab: next field · Ctrl+1/2/3: diagnosis 1–3 · Ctrl+T: diagnostic studies · "
@@ -84,7 +89,10 @@ class NoteScreen(QWidget):
         note: NoteModel,
         confirm: Confirm = ask_user,
         parent: QWidget | None = None,
+        boxes: list[DiagnosisBox] | None = None,
     ) -> None:
+        """`boxes`: diagnosis boxes made beforehand (`diagnosis_boxes`), a turn of the event
+        loop each, when the screen is built ahead of its stage."""
         super().__init__(parent)
         self.model = model
         self.note_model = note
@@ -150,8 +158,9 @@ class NoteScreen(QWidget):
             )
         )
         self.diagnoses: list[DiagnosisBox] = []
+        made = list(boxes or ())
         for n in range(1, limits.max_diagnoses + 1):
-            box = DiagnosisBox(n, limits.diagnosis_chars, limits.max_rows, limits.row_chars)
+            box = made.pop(0) if made else diagnosis_box(limits, n)
             box.up.clicked.connect(lambda _=False, i=n - 1: self.move_diagnosis(i, -1))
             box.down.clicked.connect(lambda _=False, i=n - 1: self.move_diagnosis(i, +1))
             box.up.setEnabled(n > 1)
