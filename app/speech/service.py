@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -169,6 +170,8 @@ class SpeechService:
         self.config = config or SpeechConfig.from_env()
         self._lock = threading.Lock()
         self._tmp = Path(tempfile.mkdtemp(prefix="osce-sim-speech-"))
+        # removed at close(), or when the service is collected or the program ends without it
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
         self._worker: _Worker | None = None
         self._next_id = 0
         self.info: EngineInfo | None = None
@@ -229,7 +232,7 @@ class SpeechService:
             if self._worker is not None:
                 self._worker.quit()
                 self._worker = None
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._cleanup()
 
     def _restart_after(self, worker: _Worker) -> None:
         worker.kill()
