@@ -729,3 +729,34 @@ def test_qualities_of_a_symptom(note: str, label: str, expected: bool) -> None:
 )
 def test_the_patient_and_a_normal_state(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # how severe: words and scores
+        ("L testicle pain, excruciating.", "Severe pain OR 9/10", True),
+        ("CC: L testicle pain.\nHPI: onset 4 h ago, 10/10.", "Severe pain OR 9/10", True),
+        ("L testicular pain x 4 hours, 5/10.", "Severe pain OR 9/10", False),
+        ("pain is sharp, seven out of ten", "Severity 7/10", True),
+        ("pain is sharp, 8/10", "Severity 7/10", False),
+        # an exam finding and its side
+        ("PE: L testicular pain.", "Left testicular tenderness", False),
+        (
+            "PE: cremasteric reflex intact, L testis tender.",
+            "Absent left cremasteric reflex",
+            False,
+        ),
+        ("Pelvic: +CMT, L>R adnexal tenderness.", "Bilateral adnexal tenderness", True),
+        ("Pelvic: +CMT, L adnexal tenderness.", "Bilateral adnexal tenderness", False),
+        # units after an amount, drugs by either name, shorthand for a limb
+        ("Started 2 days after a 14-hr flight from Tokyo.", "14-hour flight", True),
+        ("HR 88, BP 120/80.", "Heart rate 88", True),
+        ("PMH: prostate ca on Lupron.", "Leuprolide", True),
+        ("Meds: Benadryl qhs.", "Takes diphenhydramine", True),
+        ("63M, LLE swelling/pain 4d.", "Aching in left leg OR left leg pain", True),
+        ("Pain wrse w/ ambulation.", "Worse with walking", True),
+    ],
+)
+def test_severity_sides_and_drug_names(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -43,6 +43,7 @@ _RAW = re.compile(
 )
 _ALNUM_SPLIT = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:['\u2019/][^\W\d_]+)*/?|\S")
 _AGE_SEX = re.compile(r"^(\d{1,3})(yo|y/o|y|yr|yrs|yom|yof)?([mf])$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DECADE = re.compile(r"^[1-9]0'?s$")
 _DECADE_BEFORE = frozenset({"her", "his", "their", "early", "late", "mid", "the"})
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
@@ -610,6 +611,11 @@ NOTE_ABBREVIATIONS = {
     "lul": "left upper lobe",
     "lll": "left lower lobe",
     "scv": "supraclavicular",
+    "lle": "left leg",  # left lower extremity
+    "rle": "right leg",
+    "lue": "left arm",
+    "rue": "right arm",
+    "adt": "androgen deprivation therapy",
 }
 
 
@@ -874,6 +880,10 @@ NOTE_GROUPS = {
         *("dry cough", "nonproductive cough", "non productive cough", "hacking cough"),
         *("dry hacking cough", "dry, hacking cough"),
     ],
+    "severe": [
+        *("severe", "severely", "excruciating", "intense", "unbearable", "extreme"),
+        *("terrible", "horrible", "really bad", "very bad", "agonizing"),
+    ],
     "breathing_ok": [
         *("breathing ok", "breathing okay", "breathing fine", "breathing comfortably"),
         *("breathing normally", "breathing well", "breathing easily", "breathing is fine"),
@@ -918,6 +928,7 @@ NOTE_GROUPS = {
         *("greasy food", "greasy foods", "greasy meal", "greasy meals", "high fat meal"),
         *("high fat food", "high fat foods", "oily food", "fatty", "fried", "greasy", "high fat"),
     ],
+    "walk": ["walk", "walking", "walks", "walked", "ambulation", "ambulating", "ambulate"],
     "sleep_deprivation": [
         *("sleep deprivation", "sleep deprived", "sleep deprevation", "deprived of sleep"),
         *("all nighters", "all nighter", "pulling all nighters", "staying up all night"),
@@ -961,6 +972,41 @@ NOTE_BROADER = {
     "w.barky_cough": "cough",
     "w.dry_cough": "cough",
 }
+# a drug's generic and brand names, as notes write either
+NOTE_DRUG_NAMES = [
+    ["leuprolide", "lupron", "eligard", "androgen deprivation therapy", "androgen deprivation"],
+    ["bupropion", "wellbutrin"],
+    ["diphenhydramine", "benadryl"],
+    ["sertraline", "zoloft"],
+    ["fluoxetine", "prozac"],
+    ["escitalopram", "lexapro"],
+    ["citalopram", "celexa"],
+    ["atorvastatin", "lipitor"],
+    ["simvastatin", "zocor"],
+    ["levothyroxine", "synthroid", "levoxyl"],
+    ["tamsulosin", "flomax"],
+    ["zolpidem", "ambien"],
+    ["alprazolam", "xanax"],
+    ["lorazepam", "ativan"],
+    ["donepezil", "aricept"],
+    ["ondansetron", "zofran"],
+    ["albuterol", "ventolin", "proair", "salbutamol"],
+    ["omeprazole", "prilosec"],
+    ["metformin", "glucophage"],
+    ["warfarin", "coumadin"],
+    ["apixaban", "eliquis"],
+    ["lisinopril", "zestril", "prinivil"],
+    ["amlodipine", "norvasc"],
+    ["sumatriptan", "imitrex"],
+    ["methylphenidate", "ritalin", "concerta"],
+    ["amphetamine", "adderall"],
+    ["oxybutynin", "ditropan"],
+    ["tiotropium", "spiriva"],
+    ["levetiracetam", "keppra"],
+    ["prednisone", "deltasone"],
+]
+for _names in NOTE_DRUG_NAMES:
+    NOTE_GROUPS[f"drug_{_names[0]}"] = list(_names)
 # a drug is a kind of its class, not the reverse: "started amoxicillin" is "started an
 # antibiotic", "on antibiotics" does not say which
 NOTE_KIND_OF = {
@@ -1220,7 +1266,9 @@ class NoteReader:
     def is_generic_concept(self, key: str) -> bool:
         """A general-English word group ("previous", "trigger") that names no clinical fact."""
         c = self.lexicon.concepts[key]
-        return any(stem(t) in _GENERIC_STEMS for t in c.terms if " " not in t)
+        return any(
+            stem(t) in _GENERIC_STEMS and t not in _FACT_WORDS for t in c.terms if " " not in t
+        )
 
     def with_items(self, texts: Iterable[str]) -> NoteReader:
         """A reader whose speller also knows the items' own words ("adderall"); cached."""
@@ -1271,6 +1319,8 @@ class NoteReader:
         self._sentences(out)
         _sections(out)
         self._concepts(out)
+        _pain_scores(out, text)
+        _both_sides(out)
         self._negation(out)
         self._denied_means(out)
         self._family(out, text)
@@ -1307,7 +1357,13 @@ class NoteReader:
         else:
             pieces.append((low, offset, offset + len(raw)))
         for piece, start, end in pieces:
-            prev_number = bool(out) and out[-1].number is not None
+            # "14 hr flight", "14-hr": a unit after an amount, not "heart rate"
+            prev = out[-1] if out else None
+            if prev is not None and prev.word == "-" and len(out) > 1 and prev.start == out[-2].end:
+                prev = out[-2]
+            prev_number = prev is not None and (
+                _NUMBER.fullmatch(prev.word) is not None or prev.word in NUMBER_WORDS
+            )
             for w in self._expand(piece, prev_number):
                 out.append(Token(w, self._stem(w), start, end))
 
@@ -2061,6 +2117,38 @@ def _bare_ages(toks: list[Token]) -> None:
             t.duration = (t.number * 365.0, t.number * 365.0)
 
 
+def _both_sides(toks: list[Token]) -> None:
+    """ "L>R adnexal tenderness": both sides, one more than the other."""
+    for i in range(len(toks) - 2):
+        a, gt, b = toks[i], toks[i + 1], toks[i + 2]
+        sides = {a.concept, b.concept}
+        glued = a.end == gt.start and gt.end == b.start
+        if gt.word in (">", "<") and sides == {"left_side", "right_side"} and glued:
+            for t in (a, b):
+                t.concept, t.concept_last = "both_sides", i + 2
+
+
+_SCORE = re.compile(
+    r"\b(\d{1,2}|seven|eight|nine|ten)\s*(?:/|out of)\s*(?:10|ten)\b", re.IGNORECASE
+)
+SEVERE_SCORE = 7  # a pain of 7/10 or more is severe
+
+
+def _pain_scores(toks: list[Token], text: str) -> None:
+    """ "10/10", "8/10": a severe pain, as a rater reads the score (on the "10", so that the
+    score itself is still a number)."""
+    for m in _SCORE.finditer(text):
+        score = m.group(1).lower()
+        if not SEVERE_SCORE <= int(NUMBER_WORDS.get(score, 0) or score) <= 10:
+            continue
+        inside = [i for i, t in enumerate(toks) if m.start() <= t.start < m.end()]
+        for i in inside[-1:]:
+            t = toks[i]
+            if not t.mark and t.concept is None:
+                t.concept, t.concept_last = "w.severe", i
+                break
+
+
 def _allergy_header(toks: list[Token]) -> None:
     """ "All: PCN (hives)": the allergies header, not the word "all"."""
     for i in range(len(toks) - 1):
@@ -2465,7 +2553,10 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
                 if words[end].word not in STOPWORDS:
                     stems.append(words[end].stem)
                 end += 1
-            generic = t.concept.startswith("w.") and reader.is_generic_concept(t.concept)
+            generic = t.concept.startswith("w.") and (
+                reader.is_generic_concept(t.concept)
+                or all(w.word in GENERIC for w in words[k:end])  # "Severity 7/10"
+            )
             units.append(
                 Unit(
                     "concept",
@@ -2506,7 +2597,8 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
             units.append(Unit("number", t.word, number=t.number))
             flags.append((t.negated, t.family))
         elif _is_content(t.word):
-            units.append(Unit("stem", t.stem, generic=t.stem in _GENERIC_STEMS))
+            generic = t.stem in _GENERIC_STEMS and t.word not in _FACT_WORDS
+            units.append(Unit("stem", t.stem, generic=generic))
             flags.append((t.negated, t.family))
         k += 1
         i += 1
@@ -2528,6 +2620,17 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     head = next(
         (n for n in candidates if not units[n].body_part), candidates[0] if candidates else 0
     )
+    # "Left testicular tenderness" is about the tenderness: a finding leads a modifier word
+    if units[head].kind == "stem":
+        head = next(
+            (
+                n
+                for n in candidates
+                if units[n].kind == "concept"
+                and reader.lexicon.concepts[units[n].value].kind == "finding"
+            ),
+            head,
+        )
     negated, family = flags[head]
     if any(u.relation for u in units) and not family:
         family = any(f for _, f in flags)
@@ -2536,6 +2639,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
 
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
+_POLARITY_STEMS = frozenset(stem(w) for w in ("absent", "present", "positive", "negative"))
 # when a fact holds; a denial without them is the broader one, and covers them
 _CIRCUMSTANCES = frozenset(stem(w) for w in ("rest", "now", "currently", "today", "presently"))
 _INFORMANT_CUE_STEMS = frozenset(
@@ -2595,12 +2699,16 @@ def _is_content(word: str) -> bool:
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
+# words that share a generic word's stem but state a fact: "severe" is not "severity"
+_FACT_WORDS = frozenset({"severe", "severely"})
 
 
 # -- matching -----------------------------------------------------------------------------------
 
 _CLINICAL_KINDS = frozenset({"symptom", "condition", "finding"})
-_SIDES = frozenset({"left", "right", "left_side", "right_side", "bilater", "bilateral"})
+_SIDES = frozenset(
+    {"left", "right", "left_side", "right_side", "bilater", "bilateral", "both_sides"}
+)
 _WEAK_NOUNS = frozenset(
     {
         "loss",
@@ -2735,6 +2843,8 @@ class NoteMatcher:
                 or alt.units[n].value in _SIDES
                 # "Mother had gallbladder removed" is not "father had gallbladder removed"
                 or (alt.units[n].relation and alt.units[n].value != "family")
+                # "Absent cremasteric reflex" is not "cremasteric reflex intact"
+                or alt.units[n].value in _POLARITY_STEMS
                 or alt.units[n].value == "w.normal"  # "Normal wet diapers" is not "2 wet diapers"
             )
         }
