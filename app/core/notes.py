@@ -2754,6 +2754,30 @@ class NoteMatcher:
             for t in self.toks
             if t.concept and t.concept.endswith("_pain") and not t.negated and not t.family
         }
+        # where each concept and stem is, read once: items ask for them over and over
+        self._by_concept: dict[str, list[int]] = {}
+        self._by_stem: dict[str, list[int]] = {}
+        self._roots: dict[str, list[int]] = {}
+        for i, t in enumerate(self.toks):
+            keys: list[str] = []
+            if t.concept and t.concept_last >= i:
+                keys.append(t.concept)
+                broader = NOTE_BROADER.get(t.concept)
+                if broader:
+                    keys.append(broader)
+            if not t.mark:
+                kind = _KIND_OF_GROUP.get(t.stem)
+                if kind:
+                    keys.append(kind)  # warfarin is an anticoagulant
+                stems = {t.stem, _KIND_OF.get(t.stem, t.stem)}
+                if t.sex:
+                    stems.add(stem(t.sex))
+                for st in stems:
+                    self._by_stem.setdefault(st, []).append(i)
+            if t.temperature is not None and LOW_GRADE_C[0] <= t.temperature <= LOW_GRADE_C[1]:
+                keys.append("w.low_grade_fever")
+            for key in dict.fromkeys(keys):
+                self._by_concept.setdefault(key, []).append(i)
 
     def match(self, item: Item) -> ItemResult:
         for alt in item.alternatives:
@@ -2924,20 +2948,7 @@ class NoteMatcher:
     def _unit_hits(self, unit: Unit) -> list[int]:
         toks = self.toks
         if unit.kind == "concept":
-            return [
-                i
-                for i, t in enumerate(toks)
-                if (
-                    t.concept_last >= i
-                    and (t.concept == unit.value or NOTE_BROADER.get(t.concept or "") == unit.value)
-                )
-                or (not t.mark and _KIND_OF_GROUP.get(t.stem) == unit.value)  # warfarin
-                or (
-                    unit.value == "w.low_grade_fever"
-                    and t.temperature is not None
-                    and LOW_GRADE_C[0] <= t.temperature <= LOW_GRADE_C[1]
-                )
-            ]
+            return list(self._by_concept.get(unit.value, ()))
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
         if unit.kind == "number":
@@ -2976,9 +2987,18 @@ class NoteMatcher:
         "abdominal pain" is not the "pain" of "chest pain".
         """
         out = []
-        for i, t in enumerate(self.toks):
-            if t.mark:
-                continue
+        roots = self._roots.get(st)
+        if roots is None and len(st) >= _ROOT_MIN:
+            roots = self._roots[st] = [
+                i
+                for i, t in enumerate(self.toks)
+                if not t.mark and len(t.word) > len(st) and st in t.word
+            ]
+        candidates = self._by_stem.get(st, [])
+        if roots:
+            candidates = sorted({*candidates, *roots})
+        for i in candidates:
+            t = self.toks[i]
             inside_other = (
                 besides
                 and t.concept
