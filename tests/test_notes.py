@@ -760,3 +760,29 @@ def test_the_patient_and_a_normal_state(note: str, label: str, expected: bool) -
 )
 def test_severity_sides_and_drug_names(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        (
+            "76 yo M, progressive memory loss x 1 yr.",
+            "Gradual onset OR progressively worsening",
+            True,
+        ),
+        ("sudden onset after a fall", "Gradual onset OR progressively worsening", False),
+        ("He keeps asking the same questions.", "Repeats questions OR repeats himself", True),
+        ("Repeated episodes of chest pain.", "Episodes of chest pain", True),  # still generic
+        ("His wife pays the bills now.", "Trouble managing bills OR wife took over finances", True),
+        ("He is on blood pressure medication.", "Hypertension", True),
+        ("PMH: HTN.", "On BP medication", False),  # the condition does not say it is treated
+        ("PMH: HTN.", "Takes lisinopril OR on BP medication", False),
+        ("The pain has been there the whole time.", "Constant pain", True),
+        ("pain that hasn't let up", "Constant pain", True),
+        ("RUQ pain onset last evening after fried fish.", "Started last night", True),
+        ("PE: RUQ tender, Murphy +.", "Positive Murphy sign", True),
+        ("PE: RUQ tender, Murphy neg.", "Positive Murphy sign", False),
+    ],
+)
+def test_course_and_treatment(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -340,6 +340,8 @@ GENERIC = frozenset(
         "giving",
         "max",
         "maximum",
+        "sign",  # "Positive Murphy sign" is "Murphy +"
+        "signs",
         # measures of a drink: "4 cups of coffee a day" is "coffee 4/day"
         "cup",
         "cups",
@@ -616,6 +618,7 @@ NOTE_ABBREVIATIONS = {
     "lue": "left arm",
     "rue": "right arm",
     "adt": "androgen deprivation therapy",
+    "qs": "questions",
 }
 
 
@@ -639,6 +642,37 @@ NOTE_GROUPS = {
         "continuously",
         "nonstop",
         "all the time",
+        "steady",
+        "the whole time",
+        "has not let up",
+        "not let up",
+        "unrelenting",
+    ],
+    "gradual": [
+        *("gradual", "gradually", "insidious", "insidiously", "came on slowly"),
+    ],
+    "progressive": [
+        *("progressive", "progressively", "progressing", "progressively worsening"),
+        *("progressively worse", "worse slowly", "slowly worsening", "gotten worse slowly"),
+        *("getting worse slowly", "worse over time", "gradually worsening", "gradually worse"),
+    ],
+    # a rater reads the treatment as the condition (NOTE_BROADER), not the reverse
+    "bp_medication": [
+        *("blood pressure medication", "blood pressure medicine", "blood pressure meds"),
+        *("blood pressure pills", "blood pressure is treated", "treated blood pressure"),
+        *("medicine for his blood pressure", "medicine for her blood pressure"),
+        *("medication for his blood pressure", "medication for her blood pressure"),
+        *("medication for blood pressure", "medicine for blood pressure"),
+        *("blood pressure medications", "antihypertensive", "antihypertensives"),
+    ],
+    "repeat": [
+        *("repeats", "repeat", "repeating", "asks the same", "asking the same"),
+        *("keeps asking", "asks the same question", "over and over"),
+    ],
+    "finances": ["finances", "bills", "money", "checkbook", "finance", "financial matters"],
+    "last_night": [
+        *("last night", "last evening", "yesterday evening", "last nite", "overnight"),
+        *("last pm", "yesterday night"),
     ],
     "job": ["job", "work", "works", "working", "worker", "employed", "employment", "occupation"],
     "caffeine": [
@@ -971,6 +1005,7 @@ NOTE_BROADER = {
     "pulmonary_embolism": "w.blood_clot",
     "w.barky_cough": "cough",
     "w.dry_cough": "cough",
+    "w.bp_medication": "hypertension",
 }
 # a drug's generic and brand names, as notes write either
 NOTE_DRUG_NAMES = [
@@ -2700,7 +2735,7 @@ def _is_content(word: str) -> bool:
 
 _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 # words that share a generic word's stem but state a fact: "severe" is not "severity"
-_FACT_WORDS = frozenset({"severe", "severely"})
+_FACT_WORDS = frozenset({"severe", "severely", "repeats", "repeat", "repeating"})
 
 
 # -- matching -----------------------------------------------------------------------------------
@@ -2724,6 +2759,7 @@ _WEAK_NOUNS = frozenset(
         "appetit",
         "diet",  # food, meal, eating: "fatty meal" is not any meal
         "amount",  # "teaspoon amounts" is not a large amount
+        "medic",  # medicine, medication, medical: "BP medication" is not any medicine
     }
 )
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
