@@ -786,3 +786,34 @@ def test_severity_sides_and_drug_names(note: str, label: str, expected: bool) ->
 )
 def test_course_and_treatment(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Sexually active w/ new partner.", "Pain with intercourse OR dyspareunia", False),
+        ("Intercourse has become painful.", "Pain with intercourse", True),
+        ("PE: +CMT, b/l adnexal TTP.", "Cervical motion tenderness", True),
+        ("Bimanual: + chandelier sign.", "Cervical motion tenderness", True),
+        ("PE: no CMT.", "Cervical motion tenderness", False),
+        ("She has a discharge that is greenish.", "Yellow-green vaginal discharge", True),
+        ("26F pelvic pain + purulent d/c x5d.", "Purulent discharge", True),
+        (
+            "Vaginal discharge x 5 days.",
+            "Yellow-green vaginal discharge OR purulent discharge",
+            False,
+        ),
+        ("They don't always use condoms.", "Inconsistent condom use", True),
+        ("Uses condoms every time.", "Inconsistent condom use", False),
+        ("SHx: 1/2 ppd x 8 yrs.", "Smokes half a pack a day", True),
+        ("SHx: 1 ppd x 8 yrs.", "Smokes half a pack a day", False),
+        ("No bleeding between periods.", "No abnormal vaginal bleeding", True),
+        ("(-)dysuria/V/AUB.", "No vomiting", True),
+        ("(-)dysuria/V/AUB.", "No abnormal vaginal bleeding", True),
+        ("PHYSICAL EXAMINATION: T 101.0 F, HR 100.", "Fever", True),
+        ("PHYSICAL EXAMINATION: T 98.6 F, HR 80.", "Fever", False),
+        ("Pain in pelvis. Both sides.", "Pelvic pain", True),
+    ],
+)
+def test_a_gynecologic_history(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -619,6 +619,8 @@ NOTE_ABBREVIATIONS = {
     "rue": "right arm",
     "adt": "androgen deprivation therapy",
     "qs": "questions",
+    "cmt": "cervical motion tenderness",
+    "aub": "abnormal uterine bleeding",
 }
 
 
@@ -668,6 +670,19 @@ NOTE_GROUPS = {
     "repeat": [
         *("repeats", "repeat", "repeating", "asks the same", "asking the same"),
         *("keeps asking", "asks the same question", "over and over"),
+    ],
+    "cervical_motion_tenderness": [
+        *("cervical motion tenderness", "chandelier sign", "cervical motion tender"),
+        *("tenderness with cervical motion", "pain with cervical motion"),
+    ],
+    # the colour of a discharge or sputum: yellow, green or pus-like
+    "purulent": [
+        *("purulent", "yellow", "green", "greenish", "yellowish", "yellow green", "green yellow"),
+        *("yellowish green", "greenish yellow", "mucopurulent", "pus", "pus colored", "pus like"),
+    ],
+    "inconsistent": [
+        *("inconsistent", "inconsistently", "sometimes", "not always", "some of the time"),
+        *("only some of the time", "not every time", "on and off"),
     ],
     "finances": ["finances", "bills", "money", "checkbook", "finance", "financial matters"],
     "last_night": [
@@ -1069,7 +1084,12 @@ _KIND_OF = {stem(w): stem(kind) for kind, words in NOTE_KIND_OF.items() for w in
 _KIND_OF_GROUP = {stem(w): f"w.{kind}" for kind, words in NOTE_KIND_OF.items() for w in words}
 # words a note reads as one, though neither names a fact: "confused after" is "confused
 # afterward" (a label's "after" is a connective, so it never becomes a unit of its own)
-NOTE_SAME_STEM = {"after": "afterward", "afterwards": "afterward", "then": "afterward"}
+NOTE_SAME_STEM = {
+    "after": "afterward",
+    "afterwards": "afterward",
+    "then": "afterward",
+    "pelvis": "pelvic",  # "pain in pelvis" is pelvic pain
+}
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a normal finding said in words that deny a symptom (word group -> the symptom denied)
@@ -1091,6 +1111,7 @@ NOTE_CONCEPT_SPLIT = {
     "back_pain": ["lower back pain", "low back pain", "lumbar pain", "lumbago"],
     "vaginal_bleeding": ["spotting"],  # spotting is light bleeding; bleeding is not spotting
     "dvt": ["blood clot", "thrombosis", "venous thromboembolism"],  # a clot is not only a DVT
+    "vaginal_discharge": ["white discharge", "yellow discharge", "green discharge"],  # colours
     "sleep_problems": ["trouble falling asleep", "fall asleep"],  # insomnia is not its kind
     # what a seizure looks like is a fact of its own: "tongue biting" is not "No seizures"
     "seizure": [
@@ -1127,6 +1148,7 @@ NOTE_ABBREVIATION_OVERRIDES = {
     "denys": "denies",
     "deneis": "denies",
     "nka": "no known allergies",
+    "d/c": "discharge",  # in a history and exam; a plan's "d/c meds" is rarer
 }
 # more ways notes write a clinical concept of the lexicon
 NOTE_CONCEPT_TERMS = {
@@ -1140,6 +1162,7 @@ NOTE_CONCEPT_TERMS = {
         *("not know where she was", "not know where he was"),
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
+    "vaginal_bleeding": ["uterine bleeding", "abnormal uterine bleeding"],
     "hoarseness": ["horse voice", "voice hoarse", "voice is hoarse", "raspy", "hoarse voice"],
     "dyspnea": ["respiratory distress", "resp distress"],
     "clubbing": [
@@ -1455,7 +1478,10 @@ class NoteReader:
                 if part == "pe":
                     out.extend(("pulmonary", "embolism"))  # "DVT/PE" is no exam
                     continue
-                if part in _ROS_LETTERS and all(p in _ROS_LETTERS for p in parts):
+                if part in _ROS_LETTERS and (
+                    all(p in _ROS_LETTERS for p in parts)
+                    or (part != "d" and not any(p in UNITS or p.isdigit() for p in parts))
+                ):
                     # "(-) F/NS", "F/C": symptoms, not a sex; "3 d/wk", "beers/d" are days
                     out.extend(_ROS_LETTERS[part].split())
                     continue
@@ -2003,6 +2029,7 @@ def _mark_amount(words: list[Token], first: int, end: int) -> None:
 
 # -- temperatures, weights and counts ---------------------------------------------------------
 
+FEVER_C = 38.0  # 100.4 F
 LOW_GRADE_C = (37.8, 38.5)  # "temp 100.2" is a low-grade fever; 102 is not
 _TEMP_SIGNALS = frozenset({"t", "temp", "temperature", "tmax", "max", "maximum", "highest"})
 _FEVER_WORDS = frozenset({"fever", "fevers", "febrile", "reading", "temps"})
@@ -2584,10 +2611,15 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
         if t.concept is not None:
             end = k
             stems = []
+            joined = 0  # "pain with intercourse": the fact comes before its connective
             while end < len(words) and words[end].concept == t.concept:
+                if words[end].word in _HEAD_FIRST and stems and not joined:
+                    joined = len(stems)
                 if words[end].word not in STOPWORDS:
                     stems.append(words[end].stem)
                 end += 1
+            if joined:
+                stems = [*stems[joined:], *stems[:joined]]
             generic = t.concept.startswith("w.") and (
                 reader.is_generic_concept(t.concept)
                 or all(w.word in GENERIC for w in words[k:end])  # "Severity 7/10"
@@ -2652,6 +2684,10 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
     # "not worse with Valsalva" is about Valsalva: worse and better say how, not what
     facts = [n for n in candidates if units[n].value not in _MODIFIER_CONCEPTS]
     candidates = facts or candidates
+    if flags and any(neg for neg, _ in flags):
+        # "No abnormal vaginal bleeding" is about the bleeding: "no bleeding" denies it
+        facts = [n for n in candidates if units[n].value not in _CIRCUMSTANCES]
+        candidates = facts or candidates
     head = next(
         (n for n in candidates if not units[n].body_part), candidates[0] if candidates else 0
     )
@@ -2674,9 +2710,12 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
 
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
+_HEAD_FIRST = frozenset({"with", "in", "on", "during", "after", "when", "from", "at"})
 _POLARITY_STEMS = frozenset(stem(w) for w in ("absent", "present", "positive", "negative"))
 # when a fact holds; a denial without them is the broader one, and covers them
-_CIRCUMSTANCES = frozenset(stem(w) for w in ("rest", "now", "currently", "today", "presently"))
+_CIRCUMSTANCES = frozenset(
+    stem(w) for w in ("rest", "now", "currently", "today", "presently", "abnormal", "unusual")
+)
 _INFORMANT_CUE_STEMS = frozenset(
     stem(w)
     for w in (
@@ -2812,6 +2851,10 @@ class NoteMatcher:
                     self._by_stem.setdefault(st, []).append(i)
             if t.temperature is not None and LOW_GRADE_C[0] <= t.temperature <= LOW_GRADE_C[1]:
                 keys.append("w.low_grade_fever")
+            if t.temperature is not None and t.temperature >= FEVER_C:
+                keys.append("fever")  # "T 101.0 F" is a fever
+            if t.frequency is not None and t.thing in _PACK_THINGS:
+                keys.append("tobacco_use")  # "1/2 ppd" smokes
             for key in dict.fromkeys(keys):
                 self._by_concept.setdefault(key, []).append(i)
 
