@@ -2610,7 +2610,7 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
             continue
         if t.concept is not None:
             end = k
-            stems = []
+            stems: list[str] = []
             joined = 0  # "pain with intercourse": the fact comes before its connective
             while end < len(words) and words[end].concept == t.concept:
                 if words[end].word in _HEAD_FIRST and stems and not joined:
