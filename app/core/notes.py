@@ -968,8 +968,6 @@ NOTE_GROUPS = {
         *("first", "never had this before", "never happened before", "nothing like this before"),
         *("never had anything like this", "nothing like this has ever happened"),
         *("never had one before", "never had this happen before", "first ever"),
-        *("no prior episodes", "no previous episodes", "denies prior episodes"),
-        *("no similar episodes", "no prior similar episodes", "no previous similar episodes"),
     ],
     # a fatty meal by what was eaten: "fried fish", "a greasy burger", "a high-fat meal"
     "fatty_food": [
@@ -1478,9 +1476,13 @@ class NoteReader:
                 if part == "pe":
                     out.extend(("pulmonary", "embolism"))  # "DVT/PE" is no exam
                     continue
+                others = [p for p in parts if p not in _ROS_LETTERS]
                 if part in _ROS_LETTERS and (
-                    all(p in _ROS_LETTERS for p in parts)
-                    or (part != "d" and not any(p in UNITS or p.isdigit() for p in parts))
+                    not others
+                    or (
+                        part != "d"  # "beers/d" is a day
+                        and all(len(p) >= 3 and p.isalpha() and p not in UNITS for p in others)
+                    )
                 ):
                     # "(-) F/NS", "F/C": symptoms, not a sex; "3 d/wk", "beers/d" are days
                     out.extend(_ROS_LETTERS[part].split())
