@@ -817,3 +817,17 @@ def test_course_and_treatment(note: str, label: str, expected: bool) -> None:
 )
 def test_a_gynecologic_history(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Allergies: n/a.", "Nausea", False),
+        ("F/u in 2 weeks.", "Fever", False),
+        ("SHx: 2 beers/d.", "Diarrhea", False),
+        ("Symptoms first noticed 2 days ago.", "No prior episodes", False),
+        ("No prior episodes.", "No prior episodes", True),
+    ],
+)
+def test_shorthand_that_is_not_a_symptom(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
