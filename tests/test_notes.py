@@ -798,6 +798,8 @@ def test_course_and_treatment(note: str, label: str, expected: bool) -> None:
         ("PE: no CMT.", "Cervical motion tenderness", False),
         ("She has a discharge that is greenish.", "Yellow-green vaginal discharge", True),
         ("26F pelvic pain + purulent d/c x5d.", "Purulent discharge", True),
+        ("Mucopurulent vaginal discharge x 5 d.", "Purulent discharge", True),
+        ("Green vaginal discharge x 5 days.", "Mucopurulent cervical discharge", False),
         (
             "Vaginal discharge x 5 days.",
             "Yellow-green vaginal discharge OR purulent discharge",

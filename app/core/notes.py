@@ -678,7 +678,7 @@ NOTE_GROUPS = {
     # the colour of a discharge or sputum: yellow, green or pus-like
     "purulent": [
         *("purulent", "yellow", "green", "greenish", "yellowish", "yellow green", "green yellow"),
-        *("yellowish green", "greenish yellow", "mucopurulent", "pus", "pus colored", "pus like"),
+        *("yellowish green", "greenish yellow", "pus", "pus colored", "pus like"),
     ],
     "inconsistent": [
         *("inconsistent", "inconsistently", "sometimes", "not always", "some of the time"),
@@ -1056,7 +1056,7 @@ NOTE_DRUG_NAMES = [
 for _names in NOTE_DRUG_NAMES:
     NOTE_GROUPS[f"drug_{_names[0]}"] = list(_names)
 # a drug is a kind of its class, not the reverse: "started amoxicillin" is "started an
-# antibiotic", "on antibiotics" does not say which
+# antibiotic", "on antibiotics" does not say which (and a few narrower findings)
 NOTE_KIND_OF = {
     "antibiotic": [
         *("amoxicillin", "amox", "augmentin", "azithromycin", "zithromax", "cephalexin"),
@@ -1073,6 +1073,7 @@ NOTE_KIND_OF = {
         *("diphenhydramine", "benadryl", "loratadine", "claritin", "cetirizine", "zyrtec"),
         *("fexofenadine", "allegra", "hydroxyzine"),
     ],
+    "purulent": ["mucopurulent"],  # a mucopurulent discharge is purulent; not every one is mucoid
     "anticoagulant": [
         *("warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto"),
         *("heparin", "enoxaparin", "lovenox", "dabigatran"),
