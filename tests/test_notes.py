@@ -833,3 +833,22 @@ def test_a_gynecologic_history(note: str, label: str, expected: bool) -> None:
 )
 def test_shorthand_that_is_not_a_symptom(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("22F first-time seizure today, witnessed.", "This morning OR today", True),
+        ("Seizure 3 days ago.", "This morning OR today", False),
+        ("PE: neuro exam nonfocal.", "Normal neurologic exam OR no focal deficits", True),
+        ("PE: L hemiparesis, focal deficits.", "No focal deficits", False),
+        ("Exam: the left calf is bigger and tender.", "Left calf tenderness", True),
+        ("PE: left leg swollen, tender calf.", "Left calf pain", False),  # found, not told
+        ("The father called about his son who is 3 years old.", "Boy OR male", True),
+        ("He lost his keys many times.", "Misplaces things OR loses keys", True),
+        ("Lost his job 2 months ago.", "Recent job loss", True),
+        ("Pain worse after eating.", "Worse after meals", True),
+    ],
+)
+def test_words_read_as_one(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -340,6 +340,8 @@ GENERIC = frozenset(
         "giving",
         "max",
         "maximum",
+        "deficit",  # "no focal deficits" is "nonfocal"
+        "deficits",
         "sign",  # "Positive Murphy sign" is "Murphy +"
         "signs",
         # measures of a drink: "4 cups of coffee a day" is "coffee 4/day"
@@ -1088,6 +1090,10 @@ NOTE_SAME_STEM = {
     "afterwards": "afterward",
     "then": "afterward",
     "pelvis": "pelvic",  # "pain in pelvis" is pelvic pain
+    "testicular": "testicle",
+    "testis": "testicle",
+    "testes": "testicle",
+    "lost": "lose",  # "lost his keys" loses keys
 }
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
@@ -1111,6 +1117,10 @@ NOTE_CONCEPT_SPLIT = {
     "vaginal_bleeding": ["spotting"],  # spotting is light bleeding; bleeding is not spotting
     "dvt": ["blood clot", "thrombosis", "venous thromboembolism"],  # a clot is not only a DVT
     "vaginal_discharge": ["white discharge", "yellow discharge", "green discharge"],  # colours
+    # tenderness is an exam finding, pain is told: "tender calf" is not calf pain
+    "calf_pain": ["calf tenderness", "tender calf"],
+    "muscle_pain": ["muscle tenderness"],
+    "breast_pain": ["tender breasts", "breast tenderness"],
     "sleep_problems": ["trouble falling asleep", "fall asleep"],  # insomnia is not its kind
     # what a seizure looks like is a fact of its own: "tongue biting" is not "No seizures"
     "seizure": [
@@ -1274,6 +1284,9 @@ def load_note_lexicon() -> Lexicon:
     lex = Lexicon.from_data(data, {**kept, **NOTE_GROUPS})
     for word, same in NOTE_SAME_STEM.items():
         lex.canon[stem(word)] = stem(same)
+    # the terms are read again with those stems ("worse after eating", "lost his job")
+    lex._phrases, lex._loose, lex._single_len, lex._max_len = {}, {}, {}, 1
+    lex._index()
     # a word is a stub of a longer term ("spot" of "spotting") only when no term is that short:
     # "hoarse" is a term of its own, not a stub of "hoarseness"
     for concept in lex.concepts.values():
@@ -2433,6 +2446,7 @@ _CALL_STEMS = frozenset(
 _INFORMANT_FILLER = frozenset(
     {"his", "her", "the", "their", "in", "on", "via", "over", "a", "to", "is", "was", "who"}
 )
+_ABOUT_WHOM = frozenset({"about", "re", "regarding", "concerning"})
 _ARRIVES = frozenset({"came", "come", "here", "present", "arriv", "accompani", "brought"})
 
 
@@ -2460,6 +2474,8 @@ def _informant(toks: list[Token], i: int) -> bool:
         if len(before) == 3:
             break
     near = [t for t in before if t.word not in _INFORMANT_FILLER]
+    if near and near[0].word in _ABOUT_WHOM:
+        return False  # "Dad called about his son": the son is who the call is about
     if near and near[0].word in _INFORMANT_BEFORE:
         return True
     if any(t.stem in _CALL_STEMS for t in before):
@@ -2673,7 +2689,12 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
         k += 1
         i += 1
     if not units:
-        return None
+        # "This morning OR today": a label of one plain word is that word
+        plain = [t for t in words if t.word not in _NOT_CONTENT and not t.quantity]
+        if len(plain) != 1:
+            return None
+        units.append(Unit("stem", plain[0].stem))
+        flags.append((plain[0].negated, plain[0].family))
     if any(u.informant for u in units):
         # "History from father OR father calling": who tells the story is the fact; the words
         # that say how (calling, brought, history) are how a note may say it, or not
@@ -2765,6 +2786,9 @@ def _same_kin(wanted: frozenset[str], have: frozenset[str]) -> bool:
     return any(
         w == h or _KIN_GROUPS.get(w) == h or _KIN_GROUPS.get(h) == w for w in wanted for h in have
     )
+
+
+_NOT_CONTENT = frozenset({"no", "not", "non", "un", "denies", "negative", "without", "family"})
 
 
 def _is_content(word: str) -> bool:
