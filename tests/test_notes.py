@@ -852,3 +852,21 @@ def test_shorthand_that_is_not_a_symptom(note: str, label: str, expected: bool) 
 )
 def test_words_read_as_one(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("+N, +V. Febrile to 101 at home.", "Nausea", True),
+        ("N+, V+ (3x). Chills +.", "Vomiting", True),
+        ("+N, +V. Febrile to 101 at home.", "Female", False),
+        ("Patient is 26. She has discharge and pain.", "26-year", True),
+        ("Patient is 26. She has discharge and pain.", "Female", True),
+        ("Patient is 26. She has discharge and pain.", "Male", False),
+        ("Retired engineer. He repeats questions.", "Male", True),
+        ("Mom called. She says he has a cough.", "Female", False),  # she is the caller
+        ("He said she was fine. She fell.", "Male", False),  # who is who is unclear
+    ],
+)
+def test_letters_ages_and_pronouns(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -1375,7 +1375,14 @@ class NoteReader:
                     mark = re.sub(r"\s", "", mark)  # "( - )" is "(-)"
                 out.append(Token(mark, mark, m.start(), m.end(), mark=True))
                 continue
-            self._word_tokens(m.group("word"), m.start(), out)
+            word = m.group("word")
+            sign = text[m.end() : m.end() + 1] + text[max(0, m.start() - 1) : m.start()]
+            if word in ("N", "V", "F", "C") and any(ch in "+-" for ch in sign):
+                # "+N, +V", "N+, V+": symptoms, not a sex
+                for w in _ROS_LETTERS[word.lower()].split():
+                    out.append(Token(w, self._stem(w), m.start(), m.end()))
+                continue
+            self._word_tokens(word, m.start(), out)
         _soften_line_breaks(out, text)
         _pulmonary_embolism(out, text)
         _costovertebral(out)
@@ -1395,6 +1402,7 @@ class NoteReader:
         self._denied_means(out)
         self._family(out, text)
         self._kin_anaphora(out)
+        _pronoun_sex(out)
         return out
 
     def _word_tokens(self, raw: str, offset: int, out: list[Token]) -> None:
@@ -2175,8 +2183,9 @@ def _counts(toks: list[Token]) -> None:
         t.count = counted or times
 
 
-_CHILD_SUBJECTS = frozenset(
+_AGE_SUBJECTS = frozenset(
     {"he", "she", "child", "son", "daughter", "male", "female", "kid", "baby", "infant"}
+    | {"patient", "pt"}
 )
 
 
@@ -2186,12 +2195,14 @@ def _bare_ages(toks: list[Token]) -> None:
     for k, t in enumerate(words):
         if t.number is None or t.duration is not None or t.quantity or k < 2:
             continue
-        if words[k - 1].word not in ("is", "was") or words[k - 2].word not in _CHILD_SUBJECTS:
+        subject = words[k - 2].word
+        if words[k - 1].word not in ("is", "was") or subject not in _AGE_SUBJECTS:
             continue
         j = toks.index(t) + 1
         if j < len(toks) and not (toks[j].mark and toks[j].word in _CLAUSE_END):
             continue  # "he is 3 weeks late" has its own unit
-        if 0 < t.number <= 18 and "." not in t.word:
+        oldest = 110 if subject in ("patient", "pt") else 18  # "Patient is 26.", "He is 3."
+        if 0 < t.number <= oldest and "." not in t.word:
             t.duration = (t.number * 365.0, t.number * 365.0)
 
 
@@ -2484,6 +2495,24 @@ def _informant(toks: list[Token], i: int) -> bool:
         rest = near[1:]
         return bool(rest) and rest[0].stem in _ARRIVES  # "came in with his wife"
     return False
+
+
+def _pronoun_sex(toks: list[Token]) -> None:
+    """ "Pt is 26. She has discharge.": with no sex written, the patient's pronoun gives it,
+    when no one else speaks in the note."""
+    if any(t.word in ("male", "female") or t.sex or t.informant for t in toks):
+        return
+    subjects: dict[str, list[Token]] = {"he": [], "she": []}
+    prev: Token | None = None
+    for t in toks:
+        if t.word in subjects and (prev is None or prev.word in _SENTENCE_END):
+            subjects[t.word].append(t)
+        if not (t.mark and t.word not in _SENTENCE_END):
+            prev = t
+    he, she = subjects["he"], subjects["she"]
+    if bool(he) != bool(she):
+        for t in he or she:
+            t.sex = "male" if he else "female"
 
 
 _PARENTS = frozenset({"mother", "father", "parent"})
