@@ -85,7 +85,7 @@ def library_of(n: int, folder: Path) -> Path:
     """The bundled cases, copied under new ids until there are `n` (a library grown to n)."""
     from app.core.resources import cases_dir
 
-    files = sorted(cases_dir().glob("*.yaml"))
+    files = sorted(f for f in cases_dir().glob("*.yaml") if not f.name.startswith("_"))
     folder.mkdir(parents=True, exist_ok=True)
     for k in range(n):
         src = files[k % len(files)]

@@ -41,7 +41,7 @@ from app.ui.note import DiagnosisBox, NoteScreen, diagnosis_box
 from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
 
-ENGINES_KEPT = 3  # SPs kept built: this case, the one before, the library's first
+ENGINES_KEPT = 4  # SPs kept built: the last few cases practised (a library of 4 keeps all)
 PREPARE_AFTER_MS = 300  # after a screen appears, build the next one (once it has painted)
 
 
