@@ -870,3 +870,21 @@ def test_words_read_as_one(note: str, label: str, expected: bool) -> None:
 )
 def test_letters_ages_and_pronouns(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("His left testicle started hurting. It woke him up.", "Woke him from sleep", True),
+        ("He did not get hurt.", "No trauma OR no injury", True),
+        ("He did not hit his head.", "No head trauma", True),
+        ("Mood ok. Sleeps well.", "No depressed mood OR denies depression", True),
+        ("He says his spirits are good.", "No depressed mood", True),
+        ("Feels sad, mood not good.", "No depressed mood", False),
+        ("Smoked in the past.", "Former smoker", True),
+        ("PE: L testis sits higher than R, transverse lie.", "Horizontal lie", True),
+        ("PE: L testis swollen, normal lie.", "High-riding left testis OR horizontal lie", False),
+    ],
+)
+def test_states_told_in_other_words(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -780,6 +780,11 @@ NOTE_GROUPS = {
         "past smoker",
         "prior smoker",
         "remote smoker",
+        "smoked in the past",
+        "smoked previously",
+        "stopped cigarettes",
+        "former tobacco",
+        "prior tobacco use",
     ],
     "pleuritic": [
         "pleuritic",
@@ -941,6 +946,29 @@ NOTE_GROUPS = {
         *("breathing is ok", "breathing is normal", "breathing unlabored", "breathing normal"),
         *("breathing without difficulty", "breathing is comfortable", "breathing comfortable"),
     ],
+    "woke_from_sleep": [
+        *("woke him from sleep", "woke her from sleep", "woke from sleep", "wakes from sleep"),
+        *("wakes him from sleep", "wakes her from sleep", "woke him up", "woke her up"),
+        *("wakes him up", "wakes her up", "woke him", "woke her", "awakened", "awoke"),
+        *(
+            "awakened from sleep",
+            "woke up",
+            "woken up",
+            "woke pt from sleep",
+            "wakes pt from sleep",
+        ),
+        *("waking him", "waking her", "wakes him", "wakes her", "woke pt", "wakes pt"),
+    ],
+    "mood_ok": [
+        *("mood ok", "mood okay", "mood fine", "mood good", "mood is good", "mood is fine"),
+        *("mood is ok", "good mood", "spirits are good", "spirits good", "good spirits"),
+        *("mood normal", "mood is normal", "euthymic", "mood euthymic"),
+    ],
+    "horizontal_lie": [
+        *("horizontal lie", "transverse lie", "horizontal orientation", "transverse orientation"),
+        *("horizontally oriented", "bell clapper", "bell clapper deformity"),
+    ],
+    "high_riding": ["high riding", "riding high", "sits higher", "sits high", "high lying"],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
         *("teaspoon amount", "teaspoon sized amounts"),
@@ -1098,7 +1126,7 @@ NOTE_SAME_STEM = {
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
 # a normal finding said in words that deny a symptom (word group -> the symptom denied)
-NOTE_DENIES = {"w.breathing_ok": "dyspnea"}
+NOTE_DENIES = {"w.breathing_ok": "dyspnea", "w.mood_ok": "low_mood"}
 # a denied word that states a finding (stem -> concept)
 NEGATION_MEANS = {"appetit": "appetite_loss", "eat": "appetite_loss", "hungri": "appetite_loss"}
 CHANGE_MEANS = {
@@ -1241,6 +1269,9 @@ NOTE_GROUP_ADDITIONS = {
         *("resolves", "resolved", "resolving", "subsides", "subsided", "abates", "improves"),
         *("went away", "back to normal", "back to baseline"),
     ],
+    "injury": [
+        *("get hurt", "got hurt", "gotten hurt", "bumped", "hurt the", "hit him", "hit her")
+    ],
 }
 
 
@@ -1277,6 +1308,8 @@ def load_note_lexicon() -> Lexicon:
         c["terms"] = [*(c.get("terms") or []), *_third_person(c.get("terms") or [])]
     data["concepts"] = concepts
     kept = {k: list(v) for k, v in groups.items() if k not in _DIALOGUE_ONLY_GROUPS}
+    for words in kept.values():
+        words.extend(_third_person(words))  # "hurt yourself" is "hurt himself"
     for name, words in NOTE_GROUP_ADDITIONS.items():
         kept.setdefault(name, []).extend(words)
     for name, words in NOTE_GROUP_REMOVALS.items():
@@ -2855,6 +2888,7 @@ _WEAK_NOUNS = frozenset(
         "diet",  # food, meal, eating: "fatty meal" is not any meal
         "amount",  # "teaspoon amounts" is not a large amount
         "medic",  # medicine, medication, medical: "BP medication" is not any medicine
+        "lie",  # "normal lie" is no horizontal lie
     }
 )
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
