@@ -888,3 +888,17 @@ def test_letters_ages_and_pronouns(note: str, label: str, expected: bool) -> Non
 )
 def test_states_told_in_other_words(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Wakes up at 4 am and can't fall back asleep.", "Early morning awakening", True),
+        ("Wakes at 7 am, rested.", "Early morning awakening", False),
+        ("HPI: depressed mood. Early morning awakening.", "Poor sleep OR insomnia", True),
+        ("Trouble sleeping.", "Early morning awakening", False),  # poor sleep is not its kind
+        ("Wakes up at 4 am.", "Wakes at 3 AM", False),
+    ],
+)
+def test_kinds_of_poor_sleep(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

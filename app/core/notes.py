@@ -1049,6 +1049,9 @@ NOTE_BROADER = {
     "w.barky_cough": "cough",
     "w.dry_cough": "cough",
     "w.bp_medication": "hypertension",
+    # waking early and trouble falling asleep are poor sleep, not the reverse
+    "w.early_waking": "sleep_problems",
+    "w.sleep_onset": "sleep_problems",
 }
 # a drug's generic and brand names, as notes write either
 NOTE_DRUG_NAMES = [
@@ -1429,6 +1432,7 @@ class NoteReader:
         self._sentences(out)
         _sections(out)
         self._concepts(out)
+        _early_waking(out)
         _pain_scores(out, text)
         _both_sides(out)
         self._negation(out)
@@ -2237,6 +2241,20 @@ def _bare_ages(toks: list[Token]) -> None:
         oldest = 110 if subject in ("patient", "pt") else 18  # "Patient is 26.", "He is 3."
         if 0 < t.number <= oldest and "." not in t.word:
             t.duration = (t.number * 365.0, t.number * 365.0)
+
+
+_WAKE_STEMS = frozenset({stem("wakes"), stem("woke"), stem("awakens"), stem("waking")})
+
+
+def _early_waking(toks: list[Token]) -> None:
+    """ "Wakes up at 4 am", "wakes at 3-4 am": waking in the small hours is early waking."""
+    for i, t in enumerate(toks):
+        if t.stem not in _WAKE_STEMS or t.concept is not None:
+            continue
+        ahead = [u for u in toks[i + 1 : i + 7] if not u.mark]
+        hours = [u for u in ahead if u.number is not None and 1 <= u.number <= 5]
+        if hours and any(u.word == "morning" for u in ahead):
+            t.concept, t.concept_last = "w.early_waking", i
 
 
 def _both_sides(toks: list[Token]) -> None:
