@@ -56,7 +56,7 @@ TOPIC_BONUS = 0.15  # for the item whose topic is a symptom the question names
 DECISIVE_BONUS = 0.35  # for the family history when the question names the family
 SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
 DEFAULT_NEGATIVE_PENALTY = 0.2  # a script item this close behind a default negative wins
-MARGIN = 0.04  # a runner-up this close with another answer makes the question ambiguous
+MARGIN = 0.08  # a runner-up this close with another answer makes the question ambiguous
 
 # Which statement intent a detected CIS behaviour stands for, when matching is unsure.
 _BEHAVIOUR_INTENT = {
