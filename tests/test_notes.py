@@ -902,3 +902,18 @@ def test_states_told_in_other_words(note: str, label: str, expected: bool) -> No
 )
 def test_kinds_of_poor_sleep(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("HA x 4 mo. L-sided, temporal, throbbing.", "Unilateral OR one-sided headache", True),
+        ("HA x 4 mo, bilateral, band-like.", "Unilateral OR one-sided headache", False),
+        ("Left-sided chest pain.", "Right-sided chest pain", False),  # a side is still that side
+        ("CP comes on when he walks up the stairs.", "Brought on by exertion", True),
+        ("Worse with exertion.", "Worse with walking", False),  # exertion does not say which
+        ("Episodes happened when he got up from the couch.", "Occurs on standing up", True),
+    ],
+)
+def test_kinds_of_a_circumstance(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -969,6 +969,13 @@ NOTE_GROUPS = {
         *("horizontally oriented", "bell clapper", "bell clapper deformity"),
     ],
     "high_riding": ["high riding", "riding high", "sits higher", "sits high", "high lying"],
+    "unilateral": [
+        *("unilateral", "unilaterally", "one sided", "one side", "on one side", "hemicranial"),
+    ],
+    "stand_up": [
+        *("standing up", "stand up", "stood up", "stands up", "getting up", "got up", "gets up"),
+        *("get up", "standing", "stand", "stood", "stands", "upon standing", "on standing"),
+    ],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
         *("teaspoon amount", "teaspoon sized amounts"),
@@ -1049,6 +1056,9 @@ NOTE_BROADER = {
     "w.barky_cough": "cough",
     "w.dry_cough": "cough",
     "w.bp_medication": "hypertension",
+    # a side is one side: "L-sided, throbbing" is a unilateral headache
+    "left_side": "w.unilateral",
+    "right_side": "w.unilateral",
     # waking early and trouble falling asleep are poor sleep, not the reverse
     "w.early_waking": "sleep_problems",
     "w.sleep_onset": "sleep_problems",
@@ -1106,7 +1116,12 @@ NOTE_KIND_OF = {
         *("diphenhydramine", "benadryl", "loratadine", "claritin", "cetirizine", "zyrtec"),
         *("fexofenadine", "allegra", "hydroxyzine"),
     ],
-    "purulent": ["mucopurulent"],  # a mucopurulent discharge is purulent; not every one is mucoid
+    "purulent": ["mucopurulent"],
+    # walking, stairs, running are exertion; "with exertion" does not say which
+    "exertion": [
+        *("walking", "walk", "walks", "climbing", "stairs", "exercise", "exercising"),
+        *("running", "jogging", "hiking", "mowing", "lifting", "activity", "activities"),
+    ],  # a mucopurulent discharge is purulent; not every one is mucoid
     "anticoagulant": [
         *("warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto"),
         *("heparin", "enoxaparin", "lovenox", "dabigatran"),
@@ -3004,7 +3019,13 @@ class NoteMatcher:
         for n, hits in required:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
-            if not hits and u.kind == "concept" and stems and not alt.exact:
+            if (
+                not hits
+                and u.kind == "concept"
+                and stems
+                and not alt.exact
+                and u.value not in _SIDES
+            ):
                 # a term the note writes another way; when denied, its last word is the thing
                 # itself ("no discharge" denies "vaginal discharge") unless that word alone
                 # means little ("loss", "pain")
