@@ -917,3 +917,18 @@ def test_kinds_of_poor_sleep(note: str, label: str, expected: bool) -> None:
 )
 def test_kinds_of_a_circumstance(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Meds: birth control.", "Oral contraceptive pills OR birth control pills", True),
+        ("Takes oral contraceptives.", "Oral contraceptive pills", True),
+        ("Has an IUD.", "Oral contraceptive pills OR birth control pills", False),
+        ("Has an implant.", "Uses contraception", True),
+        ("Condoms inconsistently, no other contraception.", "Not on birth control", True),
+        ("No cough.", "No barky cough", True),  # the broader denial covers it
+    ],
+)
+def test_narrower_and_broader_facts(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -976,6 +976,12 @@ NOTE_GROUPS = {
         *("standing up", "stand up", "stood up", "stands up", "getting up", "got up", "gets up"),
         *("get up", "standing", "stand", "stood", "stands", "upon standing", "on standing"),
     ],
+    # the pill, as notes write it (a kind of contraception: NOTE_BROADER)
+    "ocp": [
+        *("oral contraceptive pills", "oral contraceptive pill", "oral contraceptives"),
+        *("oral contraceptive", "birth control pills", "birth control pill", "the pill"),
+        *("oral birth control", "birth control", "contraceptive pill", "contraceptive pills"),
+    ],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
         *("teaspoon amount", "teaspoon sized amounts"),
@@ -1042,6 +1048,7 @@ for _op, (_organs, _plain) in _ECTOMIES.items():
 # "shooting" is a quality of pain in a note, not where it goes; brand names are not one class
 # of painkiller for a rater ("gave Tylenol" is not "took ibuprofen")
 NOTE_GROUP_REMOVALS = {
+    "contraception": ["birth control", "the pill", "oral contraceptive"],  # the pill: "ocp"
     "spread": ["shoot"],
     "painkiller": [
         *("ibuprofen", "paracetamol", "acetaminophen", "tylenol", "advil", "motrin"),
@@ -1056,6 +1063,7 @@ NOTE_BROADER = {
     "w.barky_cough": "cough",
     "w.dry_cough": "cough",
     "w.bp_medication": "hypertension",
+    "w.ocp": "w.contraception",
     # a side is one side: "L-sided, throbbing" is a unilateral headache
     "left_side": "w.unilateral",
     "right_side": "w.unilateral",
@@ -3002,7 +3010,7 @@ class NoteMatcher:
         required: list[tuple[int, list[int]]] = []
         optional: list[tuple[int, list[int]]] = []
         for n, u in enumerate(alt.units):
-            hits = self._unit_hits(u)
+            hits = self._unit_hits(u, denied=alt.negated)
             generic = n != alt.head and (
                 u.generic
                 or (u.kind == "stem" and u.value == "pain" and self._about_pain)
@@ -3153,10 +3161,15 @@ class NoteMatcher:
             return True
         return any(u.sentence == t.sentence and u.stem in ("exam", "examin") for u in self.toks)
 
-    def _unit_hits(self, unit: Unit) -> list[int]:
+    def _unit_hits(self, unit: Unit, denied: bool = False) -> list[int]:
         toks = self.toks
         if unit.kind == "concept":
-            return list(self._by_concept.get(unit.value, ()))
+            hits = self._by_concept.get(unit.value, [])
+            broader = NOTE_BROADER.get(unit.value)
+            if denied and broader:
+                # a denial of the broader fact covers it: "no contraception" is not on the pill
+                return sorted({*hits, *self._by_concept.get(broader, ())})
+            return list(hits)
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
         if unit.kind == "number":
