@@ -932,3 +932,8 @@ def test_kinds_of_a_circumstance(note: str, label: str, expected: bool) -> None:
 )
 def test_narrower_and_broader_facts(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+def test_goes_away_with_rest_is_relieved_by_rest() -> None:
+    assert present("CP on stairs, goes away w/ rest after 5 min.", "Relieved by rest")
+    assert not present("CP on stairs, goes away w/ rest after 5 min.", "Worse with rest")

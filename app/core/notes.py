@@ -1148,6 +1148,8 @@ NOTE_SAME_STEM = {
     "testis": "testicle",
     "testes": "testicle",
     "lost": "lose",  # "lost his keys" loses keys
+    "goes": "go",  # "goes away with rest" is "go away", relieved
+    "went": "go",
 }
 # words a note spells one way and the lexicon files under another concept
 NOTE_AFTER_SPELLING = {"alcoholism": "alcohol abuse", "alcoholics": "alcohol abuse"}
