@@ -126,6 +126,11 @@ class MainWindow(QMainWindow):
         first = self.library_screen.selected_case()
         case = self.services.library.cases.get(first) if first else None
         shared = self.services.shared
+        # PySide6 reads the source of every module imported after it (to look for its
+        # `__feature__` switches) and linecache keeps all of it: some 25 MB of lines that
+        # nothing needs (a traceback reads its file again). Emptied before the warm-up, the
+        # memory they held takes the word lists; again after, for what the warm-up imported.
+        linecache.clearcache()
 
         def warm() -> DialogueEngine | None:
             default_reader()
@@ -135,9 +140,6 @@ class MainWindow(QMainWindow):
         def done(engine: object) -> None:
             if isinstance(engine, DialogueEngine) and engine.case.id not in self.engines:
                 self._keep_engine(engine)
-            # PySide6 reads the source of every module imported after it (to look for its
-            # `__feature__` switches) and linecache keeps all of it: some 25 MB of lines that
-            # nothing needs (a traceback reads its file again)
             linecache.clearcache()
             # the word lists and vectors live as long as the app: keep the garbage collector
             # from walking them again and again (its full passes froze the clock for ~40 ms)
