@@ -937,3 +937,19 @@ def test_narrower_and_broader_facts(note: str, label: str, expected: bool) -> No
 def test_goes_away_with_rest_is_relieved_by_rest() -> None:
     assert present("CP on stairs, goes away w/ rest after 5 min.", "Relieved by rest")
     assert not present("CP on stairs, goes away w/ rest after 5 min.", "Worse with rest")
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Eating poorly x 2 days, drinking little.", "Poor appetite OR not eating well", True),
+        ("Eating well, drinking well.", "Poor appetite OR not eating well", False),
+        ("Pain and swelling in b/l hands (MCPs, PIPs) and wrists.", "Joint swelling", True),
+        ("Swollen joints.", "Swollen left knee", False),  # a joint does not say which one
+        ("Pt has suprapubic discomfort.", "Suprapubic pain", True),
+        ("SA w/ 1 partner, condoms inconsistently.", "Sexually active", True),
+        ("Not sexually active.", "Sexually active", False),
+    ],
+)
+def test_more_ways_of_saying_it(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -622,6 +622,7 @@ NOTE_ABBREVIATIONS = {
     "adt": "androgen deprivation therapy",
     "qs": "questions",
     "cmt": "cervical motion tenderness",
+    "sa": "sexually active",
     "aub": "abnormal uterine bleeding",
 }
 
@@ -1125,6 +1126,12 @@ NOTE_KIND_OF = {
         *("fexofenadine", "allegra", "hydroxyzine"),
     ],
     "purulent": ["mucopurulent"],
+    # a knuckle, wrist or knee is a joint; "joint pain" does not say which
+    "joint": [
+        *("mcp", "mcps", "pip", "pips", "dip", "dips", "knuckle", "knuckles", "wrist", "wrists"),
+        *("knee", "knees", "ankle", "ankles", "elbow", "elbows", "hip", "hips", "mtp"),
+        *("finger", "fingers", "hand", "hands", "shoulder", "shoulders", "toe", "toes"),
+    ],
     # walking, stairs, running are exertion; "with exertion" does not say which
     "exertion": [
         *("walking", "walk", "walks", "climbing", "stairs", "exercise", "exercising"),
@@ -1148,6 +1155,7 @@ NOTE_SAME_STEM = {
     "testis": "testicle",
     "testes": "testicle",
     "lost": "lose",  # "lost his keys" loses keys
+    "discomfort": "pain",  # "suprapubic discomfort", "chest discomfort": a rater reads pain
     "goes": "go",  # "goes away with rest" is "go away", relieved
     "went": "go",
 }
@@ -1228,6 +1236,10 @@ NOTE_CONCEPT_TERMS = {
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
     "vaginal_bleeding": ["uterine bleeding", "abnormal uterine bleeding"],
+    "appetite_loss": [
+        *("eating poorly", "eats poorly", "eating very little", "eating little", "eats little"),
+        *("not eating much", "eating less", "eats less"),
+    ],
     "hoarseness": ["horse voice", "voice hoarse", "voice is hoarse", "raspy", "hoarse voice"],
     "dyspnea": ["respiratory distress", "resp distress"],
     "clubbing": [
