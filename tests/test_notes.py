@@ -953,3 +953,29 @@ def test_goes_away_with_rest_is_relieved_by_rest() -> None:
 )
 def test_more_ways_of_saying_it(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # a fact in the other context does not hide the one asked for
+        (
+            "FHx: father with MI and mother with hypothyroidism. Pt never had thyroid issues.",
+            "Family history of thyroid disease",
+            True,
+        ),
+        (
+            "FHx: father with MI and mother with hypothyroidism. Pt never had thyroid issues.",
+            "No personal history of thyroid disease",
+            True,
+        ),
+        (
+            "Mother had heart failure w/ SOB. Pain when breathing deeply.",
+            "Shortness of breath",
+            False,
+        ),
+        ("Pt has thyroid issues. FHx: none.", "Family history of thyroid disease", False),
+    ],
+)
+def test_the_patient_and_the_family_side_by_side(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -3041,8 +3041,14 @@ class NoteMatcher:
         for n, hits in required:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
+            # the patient's "thyroid issues" do not hide the mother's hypothyroidism
+            wrong_context = n == alt.head and (
+                (alt.family and all(not self.toks[i].family for i in hits))
+                # "No personal history of thyroid disease" beside the mother's hypothyroidism
+                or (alt.negated and all(self.toks[i].family for i in hits))
+            )
             if (
-                not hits
+                (not hits or wrong_context)
                 and u.kind == "concept"
                 and stems
                 and not alt.exact
