@@ -979,3 +979,23 @@ def test_more_ways_of_saying_it(note: str, label: str, expected: bool) -> None:
 )
 def test_the_patient_and_the_family_side_by_side(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("Pain is in the center of the chest.", "Substernal OR middle of chest", True),
+        ("Located retrosternally, radiates to L arm.", "Substernal", True),
+        ("Chest pressure x 2 weeks.", "Substernal OR middle of chest", False),
+        ("Pain in both hands & wrists x 3 months.", "Bilateral symptoms", True),
+        ("Pain in the right wrist x 3 months.", "Bilateral symptoms", False),
+        (
+            "Swelling in both legs.\nLungs: crackles in both bases.",
+            "Crackles at both lung bases",
+            True,
+        ),
+        ("Firm 1.5 cm R supraclavicular LN.", "Right supraclavicular lymph node", True),
+    ],
+)
+def test_where_it_is(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

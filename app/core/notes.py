@@ -1236,6 +1236,12 @@ NOTE_CONCEPT_TERMS = {
     ],
     "substance_use": ["illicits", "illicit", "illicit drug"],
     "vaginal_bleeding": ["uterine bleeding", "abnormal uterine bleeding"],
+    "sternum": [
+        *("retrosternal", "retrosternally", "behind the breastbone", "behind his breastbone"),
+        *("behind her breastbone", "midsternal", "center of the chest", "center of chest"),
+        *("middle of the chest", "middle of chest", "middle of his chest", "middle of her chest"),
+        *("centre of the chest", "central chest", "mid chest"),
+    ],
     "appetite_loss": [
         *("eating poorly", "eats poorly", "eating very little", "eating little", "eats little"),
         *("not eating much", "eating less", "eats less"),
@@ -2295,7 +2301,13 @@ def _early_waking(toks: list[Token]) -> None:
 
 
 def _both_sides(toks: list[Token]) -> None:
-    """ "L>R adnexal tenderness": both sides, one more than the other."""
+    """ "L>R adnexal tenderness": both sides, one more than the other; "both wrists"."""
+    concepts = load_note_lexicon().concepts
+    for i, t in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        place = nxt.concept is not None and concepts[nxt.concept].kind == "body_part"
+        if t.word == "both" and t.concept is None and place and nxt.concept not in _SIDES:
+            t.concept, t.concept_last = "both_sides", i
     for i in range(len(toks) - 2):
         a, gt, b = toks[i], toks[i + 1], toks[i + 2]
         sides = {a.concept, b.concept}
@@ -2924,6 +2936,7 @@ _FACT_WORDS = frozenset({"severe", "severely", "repeats", "repeat", "repeating"}
 # -- matching -----------------------------------------------------------------------------------
 
 _CLINICAL_KINDS = frozenset({"symptom", "condition", "finding"})
+_ONE_SIDE = frozenset({"left", "right", "left_side", "right_side"})
 _SIDES = frozenset(
     {"left", "right", "left_side", "right_side", "bilater", "bilateral", "both_sides"}
 )
@@ -3000,6 +3013,8 @@ class NoteMatcher:
                 keys.append("fever")  # "T 101.0 F" is a fever
             if t.frequency is not None and t.thing in _PACK_THINGS:
                 keys.append("tobacco_use")  # "1/2 ppd" smokes
+            if t.word == "both" and not t.concept:
+                keys.append("both_sides")  # "crackles in both bases"
             for key in dict.fromkeys(keys):
                 self._by_concept.setdefault(key, []).append(i)
 
@@ -3052,7 +3067,7 @@ class NoteMatcher:
                 and u.kind == "concept"
                 and stems
                 and not alt.exact
-                and u.value not in _SIDES
+                and u.value not in _ONE_SIDE
             ):
                 # a term the note writes another way; when denied, its last word is the thing
                 # itself ("no discharge" denies "vaginal discharge") unless that word alone
@@ -3068,6 +3083,11 @@ class NoteMatcher:
                         u.value.startswith("w.")
                         and not alt.negated
                         and noun in self.reader.clinical_stems
+                    )
+                    # a place is all its words: "middle of chest" is not the chest
+                    and not (
+                        u.body_part
+                        and self.reader.lexicon._phrases.get((noun,), u.value) != u.value
                     )
                 )
                 # alone, the noun must not be part of another term ("pain" of "abdominal pain")
