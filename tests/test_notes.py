@@ -999,3 +999,22 @@ def test_the_patient_and_the_family_side_by_side(note: str, label: str, expected
 )
 def test_where_it_is(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("He gets winded walking to the mailbox.", "Worse with exertion", True),
+        ("Calf pain, it hurts when he walks.", "Worse with walking", True),
+        ("Walks 2 miles daily.", "Worse with walking", False),  # no symptom
+        ("Calf pain, better when he walks.", "Worse with walking", False),
+        (
+            "It is worse when he walks and better when he puts his leg up.",
+            "Worse with walking",
+            True,
+        ),
+        ("Had trouble breathing last night.", "Worse at night", False),  # a time, not a pattern
+    ],
+)
+def test_a_symptom_with_an_activity(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -2864,6 +2864,11 @@ def _parse_alternative(reader: NoteReader, text: str) -> Alternative | None:
 
 _MODIFIER_CONCEPTS = frozenset({"w.worse", "w.better"})
 _HEAD_FIRST = frozenset({"with", "in", "on", "during", "after", "when", "from", "at"})
+# what a patient does that a symptom comes with: "gets winded walking" is worse with walking
+_ACTIVITIES = frozenset(
+    {"w.walk", "w.stand_up", *(stem(w) for w in ("exertion", "movement", "move", "bending"))}
+    | {stem(w) for w in ("lifting", "climbing", "stairs", "activity", "exercise")}
+)
 _POLARITY_STEMS = frozenset(stem(w) for w in ("absent", "present", "positive", "negative"))
 # when a fact holds; a denial without them is the broader one, and covers them
 _CIRCUMSTANCES = frozenset(
@@ -3038,6 +3043,7 @@ class NoteMatcher:
         """Every short stretch of one sentence that holds the alternative, best first."""
         required: list[tuple[int, list[int]]] = []
         optional: list[tuple[int, list[int]]] = []
+        worse_hits: list[int] | None = None
         for n, u in enumerate(alt.units):
             hits = self._unit_hits(u, denied=alt.negated)
             generic = n != alt.head and (
@@ -3049,7 +3055,17 @@ class NoteMatcher:
                 or (alt.negated and u.body_part)  # "denies weakness" covers "no leg weakness"
                 # "breathing fine now" covers "No trouble breathing at rest"
                 or (alt.negated and u.kind == "stem" and u.value in _CIRCUMSTANCES)
+                # "gets winded walking" is worse with exertion (checked below: a symptom is
+                # there and nothing says it is better)
+                or (
+                    u.value == "w.worse"
+                    and not alt.negated
+                    and len(alt.units) == 2
+                    and alt.units[alt.head].value in _ACTIVITIES
+                )
             )
+            if generic and u.value == "w.worse":
+                worse_hits = hits
             (optional if generic else required).append((n, hits))
         # a concept the note spells out in other order ("pressure in the chest")
         expanded: list[tuple[int, list[int]]] = []
@@ -3186,6 +3202,9 @@ class NoteMatcher:
             if width > WINDOW_PER_UNIT * len(required) + WINDOW_SLACK:
                 continue
             lo, hi = min(window), max(max(window), self.toks[max(window)].concept_last)
+            said_worse = worse_hits is None or any(lo - 4 <= i <= hi + 4 for i in worse_hits)
+            if not said_worse and not self._symptom_with(h):
+                continue  # "walks 2 miles daily" is no symptom worse with walking
             for _, hits in optional:
                 near = [i for i in hits if lo - 2 <= i <= hi + 2]
                 if near:
@@ -3193,6 +3212,25 @@ class NoteMatcher:
             out.append(sorted(set(window)))
             used.update(window)
         return out
+
+    def _symptom_with(self, h: int) -> bool:
+        """A symptom the patient has sits by token h, and nothing there says it is better."""
+        t = self.toks[h]
+        near = [
+            u
+            for u in self.toks[max(0, h - 5) : h + 6]
+            if u.sentence == t.sentence and not u.mark and not u.family
+        ]
+        if any(u.concept == "w.better" for u in near):
+            return False
+        clinical = self.reader.lexicon.concepts
+        return any(
+            u.concept is not None
+            and not u.negated
+            and u.concept in clinical
+            and clinical[u.concept].kind in ("symptom", "finding")
+            for u in near
+        ) or any(u.stem in ("pain", "hurt", "ach") for u in near if not u.negated)
 
     def _examined(self, i: int) -> bool:
         """Token i is under an exam header, or its sentence says it was found on exam."""
