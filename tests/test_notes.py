@@ -1018,3 +1018,19 @@ def test_where_it_is(note: str, label: str, expected: bool) -> None:
 )
 def test_a_symptom_with_an_activity(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        ("RUQ pain x 1 day, worse after eating.", "Prior episodes after meals", False),
+        ("Prior episodes of RUQ pain after meals x 3 mo.", "Prior episodes after meals", True),
+        ("His left testicle started hurting really bad.", "Left testicular pain", True),
+        ("His left testicle started hurting really bad.", "Severe pain", True),
+        ("No urinary symptoms.", "No dysuria OR no burning urination", True),
+        ("No dysuria.", "No hematuria", False),  # a sibling is not denied
+        ("Burning with urination.", "Urinary symptoms", True),
+    ],
+)
+def test_carriers_hurting_and_urinary_symptoms(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)

@@ -983,6 +983,10 @@ NOTE_GROUPS = {
         *("oral contraceptive", "birth control pills", "birth control pill", "the pill"),
         *("oral birth control", "birth control", "contraceptive pill", "contraceptive pills"),
     ],
+    "urinary_symptoms": [
+        *("urinary symptoms", "urinary complaints", "urinary problems", "bladder symptoms"),
+        *("genitourinary symptoms", "urinary sx", "gu symptoms", "gu sx", "urinary issues"),
+    ],
     "teaspoon": [
         *("teaspoon", "teaspoons", "teaspoonful", "teaspoonfuls", "teaspoon amounts"),
         *("teaspoon amount", "teaspoon sized amounts"),
@@ -1065,6 +1069,11 @@ NOTE_BROADER = {
     "w.dry_cough": "cough",
     "w.bp_medication": "hypertension",
     "w.ocp": "w.contraception",
+    # urinary symptoms, each a kind of them: "no urinary symptoms" denies dysuria
+    "dysuria": "w.urinary_symptoms",
+    "urinary_frequency": "w.urinary_symptoms",
+    "urinary_urgency": "w.urinary_symptoms",
+    "hematuria": "w.urinary_symptoms",
     # a side is one side: "L-sided, throbbing" is a unilateral headache
     "left_side": "w.unilateral",
     "right_side": "w.unilateral",
@@ -1156,6 +1165,7 @@ NOTE_SAME_STEM = {
     "testes": "testicle",
     "lost": "lose",  # "lost his keys" loses keys
     "discomfort": "pain",  # "suprapubic discomfort", "chest discomfort": a rater reads pain
+    "hurt": "pain",  # "his left testicle started hurting"
     "goes": "go",  # "goes away with rest" is "go away", relieved
     "went": "go",
 }
@@ -2964,6 +2974,7 @@ _WEAK_NOUNS = frozenset(
         "lie",  # "normal lie" is no horizontal lie
     }
 )
+_CARRIER_NOUNS = frozenset({"diet", "amount", "medic"})  # meals, amounts, medicines
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 _AMOUNT_KINDS = frozenset({"number", "duration", "frequency", "temperature", "mass", "count"})
@@ -3044,10 +3055,13 @@ class NoteMatcher:
         required: list[tuple[int, list[int]]] = []
         optional: list[tuple[int, list[int]]] = []
         worse_hits: list[int] | None = None
+        # "Prior episodes after meals": when the rest says little, the kind of fact is the fact
+        head_unit = alt.units[alt.head]
+        weak_head = (head_unit.fallback[-1:] or (head_unit.value,))[0] in _CARRIER_NOUNS
         for n, u in enumerate(alt.units):
             hits = self._unit_hits(u, denied=alt.negated)
             generic = n != alt.head and (
-                u.generic
+                (u.generic and not weak_head)
                 or (u.kind == "stem" and u.value == "pain" and self._about_pain)
                 # "Sharp chest pain" in "chest pain x2d. Pain is sharp": the pain is the note's
                 or (u.kind == "concept" and u.value.endswith("_pain") and u.value in self._pains)
@@ -3246,7 +3260,9 @@ class NoteMatcher:
             broader = NOTE_BROADER.get(unit.value)
             if denied and broader:
                 # a denial of the broader fact covers it: "no contraception" is not on the pill
-                return sorted({*hits, *self._by_concept.get(broader, ())})
+                # (the fact itself, not a sibling filed under it: "no dysuria" is no hematuria)
+                wider = [i for i in self._by_concept.get(broader, ()) if toks[i].concept == broader]
+                return sorted({*hits, *wider})
             return list(hits)
         if unit.kind == "stem":
             return self._stem_hits(unit.value)
