@@ -1025,12 +1025,28 @@ def test_a_symptom_with_an_activity(note: str, label: str, expected: bool) -> No
     [
         ("RUQ pain x 1 day, worse after eating.", "Prior episodes after meals", False),
         ("Prior episodes of RUQ pain after meals x 3 mo.", "Prior episodes after meals", True),
-        ("His left testicle started hurting really bad.", "Left testicular pain", True),
-        ("His left testicle started hurting really bad.", "Severe pain", True),
+        ("He did not get hurt.", "No abdominal pain", False),  # an injury, not a pain
         ("No urinary symptoms.", "No dysuria OR no burning urination", True),
         ("No dysuria.", "No hematuria", False),  # a sibling is not denied
         ("Burning with urination.", "Urinary symptoms", True),
     ],
 )
-def test_carriers_hurting_and_urinary_symptoms(note: str, label: str, expected: bool) -> None:
+def test_carriers_injuries_and_urinary_symptoms(note: str, label: str, expected: bool) -> None:
+    assert present(note, label) is expected, (note, label)
+
+
+@pytest.mark.parametrize(
+    ("note", "label", "expected"),
+    [
+        # denying a narrower fact is not denying the broader one
+        ("No barky cough.", "No cough", False),
+        ("Denies dysuria.", "No urinary symptoms", False),
+        ("Denies early morning awakening.", "No sleep problems", False),
+        ("No prior DVT/PE.", "No history of blood clots", True),  # what a rater means by a clot
+        # an exam observation is not the history's denial
+        ("PE: Gen: breathing comfortably, NAD.", "No shortness of breath", False),
+        ("Breathing comfortably at home, per dad.", "No shortness of breath", True),
+    ],
+)
+def test_what_a_denial_covers(note: str, label: str, expected: bool) -> None:
     assert present(note, label) is expected, (note, label)

@@ -1165,7 +1165,6 @@ NOTE_SAME_STEM = {
     "testes": "testicle",
     "lost": "lose",  # "lost his keys" loses keys
     "discomfort": "pain",  # "suprapubic discomfort", "chest discomfort": a rater reads pain
-    "hurt": "pain",  # "his left testicle started hurting"
     "goes": "go",  # "goes away with rest" is "go away", relieved
     "went": "go",
 }
@@ -1874,7 +1873,8 @@ class NoteReader:
         for t in toks:
             # "breathing fine" is no trouble breathing, "not breathing normally" is trouble
             denied = NOTE_DENIES.get(t.concept or "")
-            if denied is not None:
+            # on exam it is what was seen ("Gen: breathing comfortably"), not the history
+            if denied is not None and t.section != "exam":
                 t.concept, t.negated = denied, not t.negated
         for i, t in enumerate(toks):
             key = NEGATION_MEANS.get(t.stem)
@@ -3257,6 +3257,10 @@ class NoteMatcher:
         toks = self.toks
         if unit.kind == "concept":
             hits = self._by_concept.get(unit.value, [])
+            if denied:
+                # denying a narrower fact does not deny the broader one: "no barky cough" is
+                # not "no cough", "no dysuria" not "no urinary symptoms"
+                hits = [i for i in hits if not _narrower(toks[i].concept, unit.value)]
             broader = NOTE_BROADER.get(unit.value)
             if denied and broader:
                 # a denial of the broader fact covers it: "no contraception" is not on the pill
@@ -3318,7 +3322,10 @@ class NoteMatcher:
                 besides
                 and t.concept
                 and t.concept != besides
-                and self.reader.lexicon.concepts[t.concept].kind in _CLINICAL_KINDS
+                and (
+                    self.reader.lexicon.concepts[t.concept].kind in _CLINICAL_KINDS
+                    or _narrower(t.concept, besides)  # the "cough" of "barky cough"
+                )
             )
             if t.frequency is not None and t.stem == st:
                 continue  # "4 beers/night" is a rate, not "at night"
@@ -3352,6 +3359,20 @@ class NoteMatcher:
             else:
                 spans.append((start, end))
         return tuple(spans)
+
+
+# a DVT or PE and spotting are what a rater means by a clot or bleeding, so their denial
+# stands for the broader one; a barky cough, dysuria or an early waking do not
+_DENIAL_STANDS_FOR_BROADER = frozenset({"dvt", "pulmonary_embolism", "w.spotting"})
+
+
+def _narrower(concept: str | None, than: str) -> bool:
+    return (
+        concept is not None
+        and concept != than
+        and NOTE_BROADER.get(concept) == than
+        and concept not in _DENIAL_STANDS_FOR_BROADER
+    )
 
 
 def score_items(
