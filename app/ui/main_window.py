@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -42,7 +43,32 @@ from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
 
 ENGINES_KEPT = 4  # SPs kept built: the last few cases practised (a library of 4 keeps all)
+BUILD_AFTER_MS = 50  # a new screen paints before a worker starts on an SP
 PREPARE_AFTER_MS = 300  # after a screen appears, build the next one (once it has painted)
+
+
+T = TypeVar("T")
+
+
+def built_to_last(build: Callable[[], T]) -> T:
+    """Build long-lived data (an SP, the scorer's word lists) with no garbage-collector pass
+    meanwhile, then set it aside from the collector's passes for good.
+
+    An SP is some 100,000 small objects. Built with the collector on, it sets off full passes
+    over everything, 20-50 ms each with Python's lock held, which freeze the GUI thread even
+    though the work is on a worker; left in the collector's generations, every later full
+    pass walks it again. Frozen, it is still freed by reference counting once the window lets
+    go of it (an SP holds no cycles); what is frozen with it is only the young garbage of the
+    last moments that would have needed a cycle collection.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return build()
+    finally:
+        gc.freeze()
+        if was_on:
+            gc.enable()
 
 
 @dataclass
@@ -133,17 +159,17 @@ class MainWindow(QMainWindow):
         linecache.clearcache()
 
         def warm() -> DialogueEngine | None:
-            default_reader()
-            cis.warm_up()  # the jargon patterns, else compiled on the first question
-            return DialogueEngine(case, shared) if case is not None else None
+            def load() -> DialogueEngine | None:
+                default_reader()
+                cis.warm_up()  # the jargon patterns, else compiled on the first question
+                return DialogueEngine(case, shared) if case is not None else None
+
+            return built_to_last(load)
 
         def done(engine: object) -> None:
             if isinstance(engine, DialogueEngine) and engine.case.id not in self.engines:
                 self._keep_engine(engine)
             linecache.clearcache()
-            # the word lists and vectors live as long as the app: keep the garbage collector
-            # from walking them again and again (its full passes froze the clock for ~40 ms)
-            gc.freeze()
             self.is_warm = True
             self.warmed.emit()
 
@@ -202,13 +228,20 @@ class MainWindow(QMainWindow):
         cached = self.engines.get(case.id)
 
         def build() -> DialogueEngine:
-            return cached or DialogueEngine(case, shared)
+            return cached or built_to_last(lambda: DialogueEngine(case, shared))
 
-        self.workers.submit(
-            build,
-            lambda engine: self._session_ready(token, case, fmt, mode, engine),
-            lambda msg: self.door_screen.set_ready(False, msg),
-        )
+        def submit() -> None:
+            if token == self._preparing:
+                self.workers.submit(
+                    build,
+                    lambda engine: self._session_ready(token, case, fmt, mode, engine),
+                    lambda msg: self.door_screen.set_ready(False, msg),
+                )
+
+        if cached is not None:
+            submit()
+        else:  # the door sign paints first, without a worker building an SP beside it
+            QTimer.singleShot(BUILD_AFTER_MS, self, submit)
 
     def _session_ready(
         self, token: int, case: Case, fmt: ExamFormat, mode: str, engine: object
