@@ -50,18 +50,21 @@ PREPARE_AFTER_MS = 300  # after a screen appears, build the next one (once it ha
 T = TypeVar("T")
 
 
-def built_to_last(build: Callable[[], T]) -> T:
+def built_to_last(build: Callable[[], T], collect_first: bool = True) -> T:
     """Build long-lived data (an SP, the scorer's word lists) with no garbage-collector pass
     meanwhile, then set it aside from the collector's passes for good.
 
     An SP is some 100,000 small objects. Built with the collector on, it sets off full passes
     over everything, 20-50 ms each with Python's lock held, which freeze the GUI thread even
     though the work is on a worker; left in the collector's generations, every later full
-    pass walks it again. Frozen, it is still freed by reference counting once the window lets
-    go of it (an SP holds no cycles); what is frozen with it is only the young garbage of the
-    last moments that would have needed a cycle collection.
+    pass walks it again. The garbage of the attempt before is collected first (a short pass:
+    everything older is frozen already), so freezing keeps none of it alive; a frozen SP is
+    still freed by reference counting once the window lets go of it. (The warm-up, with no
+    attempt before it, skips that pass: at start-up it would walk everything.)
     """
     was_on = gc.isenabled()
+    if collect_first:
+        gc.collect()
     gc.disable()
     try:
         return build()
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
                 cis.warm_up()  # the jargon patterns, else compiled on the first question
                 return DialogueEngine(case, shared) if case is not None else None
 
-            return built_to_last(load)
+            return built_to_last(load, collect_first=False)
 
         def done(engine: object) -> None:
             if isinstance(engine, DialogueEngine) and engine.case.id not in self.engines:
