@@ -523,13 +523,10 @@ class DialogueEngine:
             "opening": self.case.sp.opening,
         }
 
-    def _fill(self, template: str) -> str:
-        values = self._placeholders()
-        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
-
     def fill(self, template: str) -> str:
         """A script line as the SP says it: {name}, {age}, {opening}... filled from the case."""
-        return self._fill(template)
+        values = self._placeholders()
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
     def _symptom_phrasings(self, concept_key: str) -> list[str]:
         concept = self.lexicon.concepts.get(concept_key)
@@ -662,11 +659,11 @@ class DialogueEngine:
         # a word the SP has never heard counts like a fairly rare one: enough to make an
         # off-topic question unclear, not so much that one odd word sinks a clear question
         self.unknown_idf = UNKNOWN_IDF_SHARE * self.max_idf
-        self._by_topic: dict[str, Candidate] = {}
         self._by_topic_all: dict[str, list[int]] = defaultdict(list)
         for ci, cand in enumerate(self.candidates):
-            self._by_topic.setdefault(cand.topic, cand)
             self._by_topic_all[cand.topic].append(ci)
+        # the first candidate of a topic answers it: the case's, which come first
+        self._by_topic = {t: self.candidates[cis[0]] for t, cis in self._by_topic_all.items()}
         self._open_questions = [
             ci for ci, c in enumerate(self.candidates) if c.topic in _OPEN_QUESTIONS
         ]
@@ -753,7 +750,8 @@ class DialogueEngine:
         feats = set(analysis.features)
         if not feats - _QUESTION_ONLY:
             return []  # "what about that?" asks nothing the SP can answer
-        if _VAGUE_OPENER.match(fold(text).strip()) and set(analysis.words) <= _VAGUE_WORDS:
+        folded = fold(text)
+        if _VAGUE_OPENER.match(folded.strip()) and set(analysis.words) <= _VAGUE_WORDS:
             return []  # "and the one before?" points at something it does not name
         q_norm = math.sqrt(sum(self.idf.get(f, self.unknown_idf) ** 2 for f in feats))
         acc: dict[tuple[int, int], float] = defaultdict(float)
@@ -798,13 +796,13 @@ class DialogueEngine:
                 for ci in self._by_topic_all.get(topic, ()):
                     if ci in best:
                         best[ci] += DECISIVE_BONUS
-        if self._names_the_patient is not None and self._names_the_patient.search(fold(text)):
+        if self._names_the_patient is not None and self._names_the_patient.search(folded):
             top = max(best.values(), default=0.0)
             for ci in self._name_questions:
                 best[ci] = max(best.get(ci, 0.0), top) + 0.5
                 coverage[ci] = 1.0
         # "what is your dog's name?" does not ask the patient's name
-        if _SOMEONE_ELSES_NAME.search(fold(text)):
+        if _SOMEONE_ELSES_NAME.search(folded):
             for ci in self._name_questions:
                 best.pop(ci, None)
         # "tell me more about this cough" asks about the cough, not for the story again
@@ -913,7 +911,8 @@ class DialogueEngine:
         "Has your urine looked red or bloody?" asks whether the urine looked bloody, not about
         blood in the stool; "does coughing or straining make it worse?" asks whether coughing
         makes it worse, not whether the patient coughs. The reading with the neighbour's words
-        is taken only when it is one of the two readings the parts had on their own.
+        is taken only when it is one of the readings the parts had on their own (or a close
+        second of the bare part's).
         """
         part = texts[i].strip()
         variants: list[tuple[str, int]] = []
@@ -921,6 +920,8 @@ class DialogueEngine:
             variants.append((texts[i - 1].rsplit(None, 1)[0] + " " + part, i - 1))
         if i + 1 < len(texts) and len(part.split()) <= 2 and len(texts[i + 1].split()) >= 3:
             variants.append((part + " " + texts[i + 1].split(None, 1)[1], i + 1))
+        if not variants:
+            return decisions[i]
         # the part's own close readings count too: "any burning" alone is the pain's
         # character first and burning on passing urine a close second
         own = [
@@ -1092,13 +1093,13 @@ class Conversation:
             text = text[0].upper() + text[1:]
             kind: ReplyKind = "default_negative"
         elif cand.kind == "statement":
-            text = engine._fill(cand.answer)
+            text = engine.fill(cand.answer)
             moods = engine.shared.empathy_replies.get(self.case.sp.emotion)
             if cand.topic == "say.empathy" and moods:
                 text = self._template(moods)
             return ReplyPart(cand.id, "statement", text, sc.score)
         else:
-            text = engine._fill(cand.answer)
+            text = engine.fill(cand.answer)
             kind = "answer"
         if cand.id in self.answered and cand.topic not in ("greeting", "chief_complaint"):
             answer = text[0].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text

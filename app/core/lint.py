@@ -149,7 +149,7 @@ def check_model_note(case: Case, limits: NoteLimits) -> list[LintFinding]:
             )
 
     score = score_note(case, model_patient_note(case))
-    found = [f for f in (*score.history, *score.exam)]
+    found = [*score.history, *score.exam]
     missed = [f for f in found if not f.present]
     for f in missed:
         out.append(
