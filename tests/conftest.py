@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the case cache of a test run is its own, never the user's
+os.environ["OSCE_SIM_CACHE"] = tempfile.mkdtemp(prefix="osce-sim-cache-")
 
 from app.core.case_schema import Case, SharedScript
 from app.core.cases import load_library, load_shared_script

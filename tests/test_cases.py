@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.cases import load_case_file, load_library, parse_case
+from app.core.cases import CaseCache, load_case_file, load_library, parse_case
 from app.core.yamlio import LoadError
 from tests.conftest import CASES, REPO
 
@@ -130,6 +130,42 @@ def test_duplicate_case_id_across_files(tmp_path: Path) -> None:
     shutil.copy(MINIMAL, tmp_path / "b.yaml")
     lib = load_library(tmp_path)
     assert len(lib.cases) == 1 and len(lib.broken) == 1
+
+
+def test_cache_gives_the_same_case_and_sees_every_edit(tmp_path: Path) -> None:
+    cases, cache = tmp_path / "cases", CaseCache(tmp_path / "cache")
+    cases.mkdir()
+    case_file = cases / "a.yaml"
+    shutil.copy(MINIMAL, case_file)
+    first = load_library(cases, cache=cache).cases["test-sore-throat"]
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+    # a hit is the validated case itself, not a re-parse of the YAML
+    case_file_text = case_file.read_text(encoding="utf-8")
+    assert cache.get(case_file.read_bytes()) == first
+    assert load_library(cases, cache=cache).cases["test-sore-throat"] == first
+    # an edit of the same length keeps size and (on a coarse clock) mtime, but not the content
+    case_file.write_text(case_file_text.replace("age: 22", "age: 23"), encoding="utf-8")
+    assert load_library(cases, cache=cache).cases["test-sore-throat"].door.age == 23
+    # a broken edit is reported with its line, never hidden by an old entry
+    case_file.write_text(case_file_text.replace("age: 22", "age: -3"), encoding="utf-8")
+    lib = load_library(cases, cache=cache)
+    assert not lib.cases and lib.broken[case_file][0].field == "door.age"
+    assert lib.broken[case_file][0].line == line_of(case_file_text, "age: 22")
+
+
+def test_cache_survives_corrupt_entries_and_unwritable_folders(tmp_path: Path) -> None:
+    cache = CaseCache(tmp_path / "cache")
+    load_library(MINIMAL, cache=cache)
+    (entry,) = (tmp_path / "cache").glob("*.json")
+    entry.write_text('{"schema_version": 1, "id": "half', encoding="utf-8")  # a torn write
+    assert load_library(MINIMAL, cache=cache).cases["test-sore-throat"].door.age == 22
+    assert entry.read_text(encoding="utf-8").startswith('{"schema_version":1')  # rebuilt
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    assert list(load_library(MINIMAL, cache=CaseCache(blocked / "cases")).cases) == [
+        "test-sore-throat"
+    ]
+    assert list(load_library(MINIMAL, cache=CaseCache(None)).cases) == ["test-sore-throat"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

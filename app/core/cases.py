@@ -6,12 +6,20 @@ reported with its file, field and line while the rest load.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from app import __version__
 from app.core.case_schema import SCHEMA_VERSION, Case, SharedScript
-from app.core.resources import cases_dir
+from app.core.resources import cases_dir, user_cache_dir
 from app.core.yamlio import (
     FieldError,
     LoadError,
@@ -127,6 +135,92 @@ def load_case_file(path: Path) -> Case:
     return _validate_case(read_yaml_file(path))
 
 
+class CaseCache:
+    """Validated cases kept as JSON, keyed by the file's bytes and the loader's own version.
+
+    Parsing a case's YAML with line numbers and validating it takes ~20 ms; a library of 25
+    cases would add half a second to every start. pydantic reads the JSON of an already
+    checked case in ~0.5 ms. An entry is found by the hash of the file's content (not its
+    mtime, which a copy or a coarse clock can leave unchanged), so an edited case is always
+    parsed again and its errors shown. The cache is only a cache: an unreadable, stale or
+    corrupt entry is ignored and rebuilt, and a read-only folder just means no cache.
+    """
+
+    MAX_AGE_S = 60 * 24 * 3600  # entries unused this long are removed when a new one is written
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._salt = _loader_salt()
+
+    def _entry(self, content: bytes) -> Path | None:
+        if self.folder is None:
+            return None
+        digest = hashlib.blake2b(content, digest_size=20, key=self._salt).hexdigest()
+        return self.folder / f"{digest}.json"
+
+    def get(self, content: bytes) -> Case | None:
+        entry = self._entry(content)
+        if entry is None:
+            return None
+        try:
+            return Case.model_validate_json(entry.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            return None
+
+    def put(self, content: bytes, case: Case) -> None:
+        entry = self._entry(content)
+        if entry is None:
+            return
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            # no fsync: a torn entry fails validation and is rebuilt
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(case.model_dump_json())
+            Path(tmp).replace(entry)
+            self._prune(keep=entry)
+        except OSError:
+            return
+
+    def _prune(self, keep: Path) -> None:
+        assert self.folder is not None
+        cutoff = time.time() - self.MAX_AGE_S
+        for old in self.folder.glob("*.json"):
+            try:
+                if old != keep and old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:
+                continue
+
+
+def _loader_salt() -> bytes:
+    """What a cached case depends on besides its file: the schema and the cross-checks."""
+    h = hashlib.blake2b(f"{__version__}/{SCHEMA_VERSION}".encode(), digest_size=16)
+    for module in (Path(__file__), Path(__file__).with_name("case_schema.py")):
+        # a frozen build without sources: the version alone decides
+        with contextlib.suppress(OSError):
+            h.update(module.read_bytes())
+    return h.digest()
+
+
+def _load_cached(path: Path, cache: CaseCache) -> Case:
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise LoadError([FieldError(str(path), "", None, f"cannot read the file: {exc}")]) from exc
+    case = cache.get(content)
+    if case is None:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(
+                [FieldError(str(path), "", None, f"cannot read the file: {exc}")]
+            ) from exc
+        case = _validate_case(parse_yaml(text, str(path)))
+        cache.put(content, case)
+    return case
+
+
 def load_shared_script(folder: Path | None = None) -> SharedScript:
     path = (folder or cases_dir()) / SHARED_SCRIPT_NAME
     if not path.exists():
@@ -161,12 +255,18 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def load_library(*folders: Path) -> CaseLibrary:
-    """Load every case in the folders (the bundled library by default)."""
+def load_library(*folders: Path, cache: CaseCache | None = None) -> CaseLibrary:
+    """Load every case in the folders (the bundled library by default).
+
+    `cache` defaults to the user's cache folder; pass `CaseCache(None)` for none.
+    """
     lib = CaseLibrary()
+    if cache is None:
+        base = user_cache_dir()
+        cache = CaseCache(base / "cases" if base else None)
     for path in case_files(folders or (cases_dir(),)):
         try:
-            case = load_case_file(path)
+            case = _load_cached(path, cache)
         except LoadError as exc:
             lib.broken[path] = exc.errors
             continue

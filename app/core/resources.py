@@ -48,3 +48,16 @@ def user_data_dir() -> Path:
         path = Path(platformdirs.user_data_dir("osce-sim", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def user_cache_dir() -> Path | None:
+    """Where rebuildable data lives: $OSCE_SIM_CACHE, or the platform's cache folder.
+
+    None when $OSCE_SIM_CACHE is empty (no cache at all).
+    """
+    override = os.environ.get("OSCE_SIM_CACHE")
+    if override is not None:
+        return Path(override) if override else None
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("osce-sim", appauthor=False))
