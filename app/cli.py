@@ -258,6 +258,8 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
                             f"{fmt.phase_at(session.clock.stage_elapsed()).title}"
                         )
                     elif cmd == "exam" and not arg:
+                        if not session.engine.exam_items:
+                            print("no physical exam in a telephone encounter")
                         for key, item in session.engine.exam_items.items():
                             print(f"  {key:26} {item.system}: {item.label}")
                     elif cmd == "exam":

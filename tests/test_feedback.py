@@ -8,14 +8,19 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from app.core.attempt import Attempt, NoteDiagnosisEntry, PatientNote
 from app.core.case_schema import Case, SharedScript
+from app.core.cases import parse_case
 from app.core.feedback import BANDS, band, build_feedback, model_patient_note, render_text
 from app.core.formats import ExamFormat
 from app.core.scoring import score_note
 from app.core.session import EncounterSession
+from app.core.yamlio import read_yaml_file
 from tests.support.fakes import FakeTime
+
+MINIMAL = Path(__file__).resolve().parent / "data" / "minimal_case.yaml"
 
 CHEST = "chest-pain-exertional-56m"
 
@@ -185,3 +190,40 @@ def test_a_row_that_contradicts_the_case_is_reported_for_any_diagnosis(
     attempt = Attempt(case_id=case.id, format="step2cs", note=note)
     fb = build_feedback(case, attempt, step2cs)
     assert any('"no smoking history"' in n and "not true" in n for n in fb.ice.notes)
+
+
+def telephone_case() -> Case:
+    """The minimal fixture as a phone call: no vital signs, nothing to examine."""
+    data = read_yaml_file(MINIMAL).data
+    data["encounter_type"] = "telephone"
+    del data["door"]["vitals"], data["exam"]
+    data["checklists"]["physical_exam"] = []
+    data["checklists"]["note"]["exam"] = []
+    data["checklists"]["note"]["diagnoses"][0]["exam_support"] = []
+    data["model_note"]["physical_exam"] = "No physical exam: telephone encounter."
+    data["model_note"]["diagnoses"][0]["exam"] = []
+    return parse_case(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), "phone.yaml")
+
+
+def test_a_telephone_call_has_no_exam_and_no_hand_washing(
+    shared: SharedScript, step2cs: ExamFormat
+) -> None:
+    case = telephone_case()
+    t = FakeTime()
+    s = EncounterSession(case, step2cs, shared, time_source=t)
+    s.start()
+    s.enter_room()
+    assert s.engine.exam_items == {}
+    with pytest.raises(KeyError, match="telephone"):
+        s.perform("heent.throat")
+    t.advance(60)
+    s.ask("Hello, this is Dr. Lee from the clinic. Am I speaking with Ms. Lima?")
+    s.leave_room()
+    s.submit_note(model_patient_note(case))
+    fb = build_feedback(case, s.attempt, step2cs)
+    cis = {f.id for f in fb.cis.found} | {m.id for m in fb.cis.missed}
+    assert "introduction" in cis and "wash_hands" not in cis
+    # the same call in person does ask for washed hands
+    in_person = case.model_copy(update={"encounter_type": "in_person"})
+    fb2 = build_feedback(in_person, s.attempt, step2cs)
+    assert "wash_hands" in {m.id for m in fb2.cis.missed}

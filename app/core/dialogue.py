@@ -728,6 +728,8 @@ class DialogueEngine:
 
     def _build_exam(self) -> dict[str, ExamItem]:
         items: dict[str, ExamItem] = {}
+        if self.case.encounter_type == "telephone":
+            return items  # nobody to examine on the phone
         for ex in self.shared.exam:
             items[ex.manoeuvre] = ExamItem(
                 id=ex.manoeuvre,
@@ -944,6 +946,8 @@ class DialogueEngine:
     def perform(self, manoeuvre: str) -> ExamResult:
         item = self.exam_items.get(manoeuvre)
         if item is None:
+            if self.case.encounter_type == "telephone":
+                raise KeyError("no physical exam in a telephone encounter")
             raise KeyError(f"unknown exam manoeuvre {manoeuvre!r}")
         return ExamResult(
             manoeuvre,

@@ -305,21 +305,22 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
                     + why
                 )
             dom.missed.append(Missed(key, label, why))
-    washed = [a for a in attempt.actions if a.kind == "wash_hands"]
-    total += 1
-    if washed:
-        points += 1
-        dom.found.append(
-            Found("wash_hands", "Washed hands visibly", f"at {_mmss(washed[0].t)}", washed[0].t)
-        )
-    else:
-        dom.missed.append(
-            Missed(
-                "wash_hands",
-                "Washed hands visibly",
-                "Wash your hands before you touch the patient.",
+    if case.encounter_type != "telephone":  # no hands to wash on the phone
+        washed = [a for a in attempt.actions if a.kind == "wash_hands"]
+        total += 1
+        if washed:
+            points += 1
+            dom.found.append(
+                Found("wash_hands", "Washed hands visibly", f"at {_mmss(washed[0].t)}", washed[0].t)
             )
-        )
+        else:
+            dom.missed.append(
+                Missed(
+                    "wash_hands",
+                    "Washed hands visibly",
+                    "Wash your hands before you touch the patient.",
+                )
+            )
     # the challenge: raised by the SP, answered with empathy or an answer in the next turns
     challenge_at = next((e.t for e in attempt.transcript if e.kind == "challenge"), None)
     if challenge_at is not None:

@@ -83,9 +83,16 @@ def script_for(case: Case) -> list[Step]:
     """A competent examinee's encounter of this case, spread over about 13 minutes."""
     surname = case.door.name.split()[-1]
     title = "Mr." if case.door.sex == "male" else "Ms."
+    phone = case.encounter_type == "telephone"
+    hello = (
+        "Hello, this is Dr. Lee, one of the doctors at the clinic, returning your call. "
+        "Who am I speaking with?"
+        if phone
+        else f"Hello, I'm Dr. Lee, one of the doctors here. Are you {title} {surname}?"
+    )
     steps = [
-        Step(5, act("wash_hands")),
-        Step(10, say(f"Hello, I'm Dr. Lee, one of the doctors here. Are you {title} {surname}?")),
+        *([] if phone else [Step(5, act("wash_hands"))]),
+        Step(10, say(hello)),
         Step(25, say("What brings you in today?")),
         Step(40, say("I'm sorry you've been going through this, that sounds hard.")),
     ]
@@ -96,16 +103,17 @@ def script_for(case: Case) -> list[Step]:
         steps.append(Step(t, say(q), "encounter" if i == len(questions) // 2 else None))
         t += gap
     t = max(t, 480.0)
-    steps.append(Step(t, say("May I examine you now?")))
-    t += 10
-    manoeuvres = [e.manoeuvre for e in case.exam]
+    if not phone:
+        steps.append(Step(t, say("May I examine you now?")))
+        t += 10
+    manoeuvres = [] if phone else [e.manoeuvre for e in case.exam]
     exam_gap = min(20.0, 160.0 / max(1, len(manoeuvres)))
     for i, m in enumerate(manoeuvres):
         steps.append(Step(t, examine(m), "exam" if i == len(manoeuvres) - 1 else None))
         t += exam_gap
     t = max(t, 660.0)
     steps += [
-        Step(t, act("sit_down")),
+        *([] if phone else [Step(t, act("sit_down"))]),
         Step(t + 10, say("Let me summarize what you've told me to make sure I have it right.")),
         Step(t + 30, act("explain_plan")),
         Step(t + 60, say("What questions do you have for me?")),
@@ -114,7 +122,7 @@ def script_for(case: Case) -> list[Step]:
             say("If it gets worse or you notice anything new, come back or call us right away."),
         ),
         Step(t + 110, say("Thank you, it was nice meeting you. The nurse will be in shortly.")),
-        Step(t + 115, act("wash_hands")),
+        *([] if phone else [Step(t + 115, act("wash_hands"))]),
         Step(t + 120, leave),
     ]
     return steps

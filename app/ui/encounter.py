@@ -48,6 +48,10 @@ class EncounterScreen(QWidget):
         "Ctrl+D: sit down · Ctrl+P: explain the plan · Ctrl+Shift+P: pause (practice) · "
         "Ctrl+Shift+E: end the encounter · F1: all shortcuts"
     )
+    telephone_shortcuts = (
+        "Enter: ask · Ctrl+L: question box · Ctrl+P: explain the plan · "
+        "Ctrl+Shift+P: pause (practice) · Ctrl+Shift+E: end the call · F1: all shortcuts"
+    )
 
     def __init__(
         self,
@@ -64,6 +68,10 @@ class EncounterScreen(QWidget):
         self.case = session.case
         self.format = session.format
         self.practice = model.mode == "practice"
+        # on the phone there is no one to examine, no hands to wash and no chair to sit on
+        self.telephone = self.case.encounter_type == "telephone"
+        if self.telephone:
+            self.shortcuts = self.telephone_shortcuts
 
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -115,11 +123,12 @@ class EncounterScreen(QWidget):
 
         actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for key, label in (
-            ("wash_hands", "Wash hands (Ctrl+H)"),
-            ("sit_down", "Sit down (Ctrl+D)"),
-            ("explain_plan", "Explain the plan (Ctrl+P)"),
-        ):
+        in_room = (
+            []
+            if self.telephone
+            else [("wash_hands", "Wash hands (Ctrl+H)"), ("sit_down", "Sit down (Ctrl+D)")]
+        )
+        for key, label in (*in_room, ("explain_plan", "Explain the plan (Ctrl+P)")):
             b = QPushButton(label)
             b.clicked.connect(lambda _=False, k=key: self._act(k))
             actions.addWidget(b)
@@ -129,7 +138,9 @@ class EncounterScreen(QWidget):
         self.pause_button.clicked.connect(self._pause)
         actions.addWidget(self.pause_button)
         actions.addStretch(1)
-        self.end_button = QPushButton("End the encounter (Ctrl+Shift+E)")
+        self.end_button = QPushButton(
+            "End the call (Ctrl+Shift+E)" if self.telephone else "End the encounter (Ctrl+Shift+E)"
+        )
         self.end_button.clicked.connect(self._end)
         actions.addWidget(self.end_button)
         left_lay.addLayout(actions)
@@ -138,11 +149,26 @@ class EncounterScreen(QWidget):
         right = QWidget()
         right_lay = QVBoxLayout(right)
         right_lay.setContentsMargins(0, 0, 0, 0)
+        if self.telephone:
+            phone = QGroupBox("Telephone encounter")
+            phone_lay = QVBoxLayout(phone)
+            caller = QLabel(
+                "You are on the phone: there are no vital signs and no physical exam. "
+                "Ask about what you would otherwise see or measure, decide whether, when and "
+                "where the patient must be seen, and say what should make the caller "
+                "call back or seek care at once."
+            )
+            caller.setWordWrap(True)
+            caller.setAccessibleName("Telephone encounter")
+            phone_lay.addWidget(caller)
+            phone_lay.addStretch(1)
+            right_lay.addWidget(phone, 1)
         vit = QGroupBox("Vital signs")
         vit_lay = QVBoxLayout(vit)
         vit_lay.addWidget(
             QLabel("<br>".join(f"{n}: <b>{html.escape(v)}</b>" for n, v in vitals_lines(self.case)))
         )
+        vit.setVisible(not self.telephone)
         right_lay.addWidget(vit)
         exam_box = QGroupBox("Physical exam (Ctrl+M, Enter performs)")
         exam_lay = QVBoxLayout(exam_box)
@@ -169,6 +195,7 @@ class EncounterScreen(QWidget):
         self.exam.expandAll()
         self.exam.itemActivated.connect(self._perform_item)
         exam_lay.addWidget(self.exam)
+        exam_box.setVisible(not self.telephone)
         right_lay.addWidget(exam_box, 1)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
@@ -176,9 +203,10 @@ class EncounterScreen(QWidget):
         lay.addWidget(split, 1)
 
         shortcut(self, "Ctrl+L", self.question.setFocus)
-        shortcut(self, "Ctrl+M", self._focus_exam)
-        shortcut(self, "Ctrl+H", lambda: self._act("wash_hands"))
-        shortcut(self, "Ctrl+D", lambda: self._act("sit_down"))
+        if not self.telephone:
+            shortcut(self, "Ctrl+M", self._focus_exam)
+            shortcut(self, "Ctrl+H", lambda: self._act("wash_hands"))
+            shortcut(self, "Ctrl+D", lambda: self._act("sit_down"))
         shortcut(self, "Ctrl+P", lambda: self._act("explain_plan"))
         shortcut(self, "Ctrl+Shift+P", self._pause)
         shortcut(self, "Ctrl+Shift+E", self._end)
@@ -319,7 +347,12 @@ class EncounterScreen(QWidget):
         if self.model.stage is not Stage.ENCOUNTER:
             return
         left = mmss(self.model.remaining())
-        if self.confirm(self, "End the encounter", f"Leave the room now, with {left} left?"):
+        title, text = (
+            ("End the call", f"Hang up now, with {left} left?")
+            if self.telephone
+            else ("End the encounter", f"Leave the room now, with {left} left?")
+        )
+        if self.confirm(self, title, text):
             self.model.leave_room()
 
     def _lock(self) -> None:
