@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,23 @@ class Playback:
         self.done.set()
 
 
+# Listeners told of every sound a Player starts (the encounter recording keeps the SP's voice
+# on its own track from them). Called on the caller's thread, before the first sample plays:
+# a listener must only take note, never block.
+_taps: list[Callable[[Playback], None]] = []
+_taps_lock = threading.Lock()
+
+
+def add_tap(listener: Callable[[Playback], None]) -> None:
+    with _taps_lock:
+        _taps.append(listener)
+
+
+def remove_tap(listener: Callable[[Playback], None]) -> None:
+    with _taps_lock, contextlib.suppress(ValueError):
+        _taps.remove(listener)
+
+
 class Player:
     """Plays one sound at a time on the default (or a given) output device."""
 
@@ -131,6 +149,10 @@ class Player:
                 pb.done.set()
             else:
                 stream.start()
+        with _taps_lock:
+            taps = list(_taps)
+        for tap in taps:
+            tap(pb)
         return pb
 
     def stop(self) -> None:
