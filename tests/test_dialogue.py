@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from app.core.case_schema import SharedScript
+from app.core.cases import parse_case
 from app.core.cis import detect_behaviours, detect_jargon
 from app.core.dialogue import CLARIFY_ID, Conversation, DialogueEngine
+from app.core.yamlio import read_yaml_file
 
 
 @pytest.fixture(scope="module")
@@ -474,3 +478,26 @@ def test_a_long_period_of_time_is_not_a_menstrual_period(engines) -> None:  # ty
     assert ask(engines, CHEST, "Have you been immobile for long periods of time?").items == [
         "immobility"
     ]
+
+
+def test_a_caller_speaking_for_the_patient_denies_in_the_third_person(shared: SharedScript) -> None:
+    """A mother on the phone about her son says "he hasn't had any rash", not "I haven't"."""
+    data = read_yaml_file(Path(__file__).parent / "data" / "minimal_case.yaml").data
+    data["encounter_type"] = "telephone"
+    data["door"]["sex"], data["door"]["age"] = "male", 2
+    data["sp"]["voice"] = {"sex": "female", "age": 29}
+    phone = parse_case(yaml.safe_dump(data, sort_keys=False), "phone.yaml")
+    assert phone.caller_is_informant
+    conv = Conversation(DialogueEngine(phone, shared))
+    questions = ("Any rash?", "Any ringing in his ears?", "Any nosebleeds?")
+    replies = [conv.ask(q) for q in (*questions[:3], "Has he had any double vision?")]
+    assert [r.kind for r in replies] == ["default_negative"] * 4
+    assert "ringing in his ears" in replies[1].text
+    assert "he hasn't had any double vision" in replies[3].text  # the templates take turns
+    assert not any("I haven't" in r.text or " my " in f" {r.text} " for r in replies)
+    # the patient on the phone in their own voice still speaks for themselves
+    self_call = phone.model_copy(update={"sp": phone.sp.model_copy(update={"voice": None})})
+    assert not self_call.caller_is_informant
+    conv = Conversation(DialogueEngine(self_call, shared))
+    replies = [conv.ask(q) for q in (*questions[:3], "Have you had any double vision?")]
+    assert "I haven't had any double vision" in replies[3].text

@@ -227,3 +227,12 @@ def test_a_telephone_call_has_no_exam_and_no_hand_washing(
     in_person = case.model_copy(update={"encounter_type": "in_person"})
     fb2 = build_feedback(in_person, s.attempt, step2cs)
     assert "wash_hands" in {m.id for m in fb2.cis.missed}
+
+
+def test_a_telephone_note_is_not_asked_for_vital_signs(shared: SharedScript) -> None:
+    """The note quality check wants the phone call named in the exam field, not vital signs."""
+    case = telephone_case()
+    exam = {q.key: q for q in score_note(case, model_patient_note(case)).quality}["exam"]
+    assert exam.ok and "telephone" in exam.label
+    silent = model_patient_note(case).model_copy(update={"physical_exam": ""})
+    assert not {q.key: q for q in score_note(case, silent).quality}["exam"].ok

@@ -189,6 +189,16 @@ class Case(Strict):
     def voice(self) -> Voice:
         return self.sp.voice or Voice(sex=self.door.sex, age=self.door.age)
 
+    @property
+    def caller_is_informant(self) -> bool:
+        """On the phone in another's voice (a mother about her son): the SP speaks of the patient."""
+        v = self.sp.voice
+        return (
+            self.encounter_type == "telephone"
+            and v is not None
+            and (v.sex != self.door.sex or abs(v.age - self.door.age) > 2)
+        )
+
 
 class SharedItem(Strict):
     """A question common to every patient; a case overrides it with a history item of the same topic."""
@@ -216,6 +226,10 @@ class SharedScript(Strict):
     )
     default_negative: list[Text] = Field(
         min_length=1, description="templates with {symptom}, varied so the SP does not sound canned"
+    )
+    default_negative_informant: list[Text] = Field(
+        default_factory=list,
+        description="the same for a caller speaking of the patient: {symptom}, {pronoun} (he/she)",
     )
     clarification: list[Text] = Field(min_length=1)
     repeat: list[Text] = Field(min_length=1, description="templates with {answer}")

@@ -1093,7 +1093,14 @@ class Conversation:
         cand = sc.candidate
         engine = self.engine
         if cand.kind == "default_negative":
-            text = self._template(engine.shared.default_negative).replace("{symptom}", cand.answer)
+            symptom, templates = cand.answer, engine.shared.default_negative
+            if self.case.caller_is_informant and engine.shared.default_negative_informant:
+                # a mother denies her son's symptoms, not her own: "he hasn't had any rash"
+                he, his = ("he", "his") if self.case.door.sex == "male" else ("she", "her")
+                templates = engine.shared.default_negative_informant
+                symptom = re.sub(r"\bmy\b", his, symptom)
+                templates = [t.replace("{pronoun}", he) for t in templates]
+            text = self._template(templates).replace("{symptom}", symptom)
             text = text[0].upper() + text[1:]
             kind: ReplyKind = "default_negative"
         elif cand.kind == "statement":

@@ -239,7 +239,7 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
         addresses = tuple(a for a in t.addresses if a in listed)
         out.studies.append(StudyCheck(row, hit, t.name, bool(addresses), addresses))
 
-    out.quality = _quality(note, out, read)
+    out.quality = _quality(note, out, read, telephone=case.encounter_type == "telephone")
     out.parts = _parts(out, len(ck.diagnoses), len(ck.tests))
     out.score = round(sum(NOTE_WEIGHTS[k] * v for k, v in out.parts.items()), 4)
     return out
@@ -346,7 +346,12 @@ _EXAM_SYSTEMS = {
 }
 
 
-def _quality(note: PatientNote, s: NoteScore, read: _Matchers) -> list[QualityCheck]:
+_PHONE_WORDS = ("phone", "telephone", "call")
+
+
+def _quality(
+    note: PatientNote, s: NoteScore, read: _Matchers, telephone: bool = False
+) -> list[QualityCheck]:
     rd = read.reader
     hist = read(note.history).toks if note.history.strip() else []
     words = [t for t in hist if not t.mark]
@@ -404,7 +409,15 @@ def _quality(note: PatientNote, s: NoteScore, read: _Matchers) -> list[QualityCh
             f"{len(negatives)} pertinent negatives"
             + (f": {', '.join(n.replace('_', ' ') for n in negatives[:8])}" if negatives else ""),
         ),
+        # on the phone there is nothing to examine: the note says so instead
         QualityCheck(
+            "exam",
+            "Physical exam: none, said to be a telephone encounter",
+            any(w in exam_text for w in _PHONE_WORDS),
+            "says so" if any(w in exam_text for w in _PHONE_WORDS) else "does not say so",
+        )
+        if telephone
+        else QualityCheck(
             "exam",
             "Physical exam with vital signs and the focused systems",
             vitals and len(systems) >= 2,
