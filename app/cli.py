@@ -405,6 +405,71 @@ def cmd_score_note(args: argparse.Namespace) -> int:
     return status
 
 
+# -- the attempt store: learners, export and import -------------------------------------------
+def _open_store(args: argparse.Namespace) -> Any:
+    """The store of --database, $OSCE_SIM_DATABASE, settings.json or the data folder's file."""
+    from app.core.store import Store, database_url
+
+    return Store(database_url(_data_dir(), getattr(args, "database", None)))
+
+
+def _store_command(args: argparse.Namespace) -> int:
+    from app.core.exchange import ExchangeError
+    from app.core.store import StoreError
+
+    try:
+        store = _open_store(args)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        rc: int = args.store_func(args, store)
+        return rc
+    except (StoreError, ExchangeError, ValueError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+
+
+def cmd_learners(args: argparse.Namespace, store: Any) -> int:
+    if args.learners_command == "add":
+        learner = store.add_learner(args.name)
+        print(f"learner {learner.name!r} is ready")
+        return 0
+    learners = store.learners()
+    if not learners:
+        print("no learners yet")
+    for lr in learners:
+        print(f"{lr.name}\t{lr.attempts} attempts\tsince {lr.created_at:%Y-%m-%d}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, store: Any) -> int:
+    from app.core.exchange import export_csv, export_json
+
+    learner = args.learner_name
+    if learner not in {lr.name for lr in store.learners()}:
+        print(f"no learner {learner!r} (see osce-sim learners)", file=sys.stderr)
+        return 1
+    path = Path(args.file)
+    n = export_csv(store, learner, path) if args.csv else export_json(store, learner, path)
+    print(f"{n} attempts of {learner} written to {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, store: Any) -> int:
+    from app.core.exchange import import_file
+
+    learner, r = import_file(store, Path(args.file), args.learner_name)
+    print(
+        f"{learner}: {r.added} attempts added, {r.updated} updated with a newer copy, "
+        f"{r.unchanged} already here"
+        + (f", {r.other_learner} kept under another learner" if r.other_learner else "")
+    )
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from app.core.attempt import Attempt
     from app.core.cases import load_library
@@ -462,7 +527,13 @@ def cmd_practice(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.ui.app import run
 
-    return run(args.gui_case, args.gui_format, args.gui_mode)
+    return run(
+        args.gui_case,
+        args.gui_format,
+        args.gui_mode,
+        database=args.database,
+        learner=args.gui_learner,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -486,6 +557,16 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["practice", "exam"],
         default="practice",
         help="practice: prompts and pausing; exam: neither",
+    )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="where attempts are kept: a SQLite file (sqlite:///PATH) or a PostgreSQL server "
+        "(postgresql://user:password@host/db) shared by a skills centre; default: "
+        "$OSCE_SIM_DATABASE, settings.json's 'database', or attempts.sqlite3 in the data folder",
+    )
+    p.add_argument(
+        "--learner", dest="gui_learner", metavar="NAME", default="default", help="whose history"
     )
     sub = p.add_subparsers(dest="command")
 
@@ -528,6 +609,25 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("attempt", metavar="ATTEMPT.json")
     fb.add_argument("--json", action="store_true", help="print JSON instead of text")
     fb.set_defaults(func=cmd_feedback)
+
+    lrn = sub.add_parser("learners", help="list the learners, or add one")
+    lsub = lrn.add_subparsers(dest="learners_command")
+    add = lsub.add_parser("add", help="add a learner")
+    add.add_argument("name")
+    lrn.set_defaults(func=_store_command, store_func=cmd_learners)
+
+    ex = sub.add_parser("export", help="write a learner's attempts to a file for another machine")
+    ex.add_argument("file", metavar="FILE")
+    ex.add_argument("--learner", dest="learner_name", default="default", metavar="NAME")
+    ex.add_argument("--csv", action="store_true", help="one row per attempt, for a spreadsheet")
+    ex.set_defaults(func=_store_command, store_func=cmd_export)
+
+    im = sub.add_parser("import", help="add the attempts of an export; never twice")
+    im.add_argument("file", metavar="FILE")
+    im.add_argument(
+        "--learner", dest="learner_name", metavar="NAME", help="(default: the file's learner)"
+    )
+    im.set_defaults(func=_store_command, store_func=cmd_import)
 
     demo = sub.add_parser("demo", help="play a scripted encounter through the real window")
     demo.add_argument("case_id", nargs="?", help="the case to play (default: the first)")

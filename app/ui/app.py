@@ -7,14 +7,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.core.cases import load_library, load_shared_script
 from app.core.drafts import DraftStore
 from app.core.formats import load_formats
 from app.core.resources import user_data_dir
-from app.core.store import Store, sqlite_url
+from app.core.store import Store, StoreError, database_url, sqlite_url
 from app.speech.speaker import start_speaker
 from app.ui.main_window import MainWindow, Services
 
@@ -63,24 +63,46 @@ def _dark_palette() -> QPalette:
     return p
 
 
-def default_services(data: Path | None = None) -> Services:
+def default_services(
+    data: Path | None = None, database: str | None = None, learner: str = "default"
+) -> Services:
+    """The app's services. The store is --database's, else the user's (see
+    app.core.store.database_url); a `data` folder given here (the demo's) keeps its own file.
+    Raises StoreError when that database cannot be used."""
     folder = data or user_data_dir()
+    if database is None and data is not None:
+        database = sqlite_url(data / "attempts.sqlite3")
+    store = Store(database_url(folder, database))
     formats, _errors = load_formats(folder / "formats")
     return Services(
         library=load_library(),
         shared=load_shared_script(),
         formats=formats,
-        store=Store(sqlite_url(folder / "attempts.sqlite3")),
+        store=store,
         drafts=DraftStore(folder),
         # the SP's voice where a speech engine and an output device exist, else text only with
         # the reason; it starts in the background so the window does not wait for it
         speaker=start_speaker(),
+        learner=learner,
     )
 
 
-def run(case_id: str | None = None, format_name: str | None = None, mode: str = "practice") -> int:
+def run(
+    case_id: str | None = None,
+    format_name: str | None = None,
+    mode: str = "practice",
+    *,
+    database: str | None = None,
+    learner: str = "default",
+) -> int:
     app = application()
-    services = default_services()
+    try:
+        services = default_services(database=database, learner=learner)
+    except StoreError as exc:
+        # a damaged, locked or newer database: say so and leave it as it is
+        print(exc, file=sys.stderr)
+        QMessageBox.critical(None, "OSCE Simulator: your attempts cannot be opened", str(exc))
+        return 1
     if format_name and format_name not in services.formats:
         known = ", ".join(sorted(services.formats))
         print(f"no exam format {format_name!r} (known: {known})", file=sys.stderr)

@@ -31,7 +31,7 @@ from app.core.feedback import Feedback, build_feedback
 from app.core.formats import DEFAULT_FORMAT, ExamFormat
 from app.core.notes import default_reader
 from app.core.session import EncounterSession
-from app.core.store import Store
+from app.core.store import Breakdown, Store
 from app.speech import Speaker, TextOnly
 from app.ui.door import DoorScreen
 from app.ui.encounter import Confirm, EncounterScreen, ask_user
@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
         def score_and_save() -> tuple[Feedback, Attempt]:
             fb = build_feedback(case, attempt, fmt)
             attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
-            store.save_attempt(attempt)
+            store.save_attempt(attempt, Breakdown.from_feedback(fb))  # items, phases: rows
             drafts.discard()  # only once the attempt is safe in the store
             return fb, attempt
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the attempt store, shipped inside the package (run by app.core.store)."""
