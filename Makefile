@@ -6,10 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# System packages for Qt (offscreen and under Xvfb), speech (espeak-ng) and audio (PortAudio, PulseAudio).
+# System packages for Qt (offscreen and under Xvfb), speech (espeak-ng) and audio (PortAudio, PulseAudio);
+# postgresql for the storage tests' throwaway server (tests/support/postgres-server.sh).
 APT_PACKAGES := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
 	libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core libpulse0 \
-	espeak-ng libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins
+	espeak-ng libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins \
+	postgresql
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
@@ -51,8 +53,9 @@ imports: venv
 
 pytest: setup
 	@source tests/support/audio-server.sh && audio_server_start; \
+	source tests/support/postgres-server.sh && postgres_server_start; \
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
-	audio_server_stop; exit $$rc
+	postgres_server_stop; audio_server_stop; exit $$rc
 
 check: lint typecheck imports
 
