@@ -154,6 +154,8 @@ def test_exam_manoeuvre_gives_case_finding_or_normal_default(engines) -> None:  
         ("Hi, my name is Dr. Chen and I'm one of the doctors here.", "introduction"),
         ("I'm Sam, a third-year medical student.", "introduction"),
         ("How would you like me to call you?", "confirm_name"),
+        ("Hello, Dr. Lee returning your call. Who am I speaking with?", "confirm_name"),
+        ("Hi, who's calling please?", "confirm_name"),
         ("What brings you in today?", "open_question"),
         ("That sounds really frightening.", "empathy"),
         ("I can see this has been very stressful for you.", "empathy"),

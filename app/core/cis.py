@@ -50,6 +50,10 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:may|can) i call you\b",
         r"\bwhat name do you prefer",
         r"\b(?:your|the) (?:full )?name and (?:date of birth|age)",
+        # on the phone the caller is named first: "Who am I speaking with?"
+        r"\bwho am i (?:speaking|talking) (?:to|with)\b",
+        r"\bwho(?: is|'s) (?:calling|on the (?:line|phone))\b",
+        r"\b(?:may|can|could) i (?:have|ask|get|take) (?:your|the caller'?s) (?:full )?name\b",
     ],
     "open_question": [
         r"\bwhat brings you\b",
