@@ -69,8 +69,10 @@ def test_a_tone_played_into_the_sink_is_found_in_the_recording_of_its_monitor(
 ) -> None:
     from app.audio import Player
 
+    lib = RecordingLibrary(tmp_path)
+    folder = lib.folder_for("a1")
     rec = StreamRecorder()
-    rec.start(tmp_path, {"attempt_id": "a1", "case_title": "Tone"})
+    rec.start(folder, {"attempt_id": "a1", "case_title": "Tone"})
     assert rec.wait_for(lambda: rec.active and rec.level() is not None, WAIT_S)
     player = Player()
     pb = player.play(tone(1.5, 22050, 1000.0), 22050)
@@ -86,7 +88,7 @@ def test_a_tone_played_into_the_sink_is_found_in_the_recording_of_its_monitor(
     assert result is not None and result.problem is None
     assert level is not None and level.peak_dbfs > -20  # the meter saw the tone
 
-    learner, rate = sf.read(tmp_path / LEARNER_FILE, dtype="int16")
+    learner, rate = sf.read(folder / LEARNER_FILE, dtype="int16")
     assert rate == 16000
     start, end = loud_span(learner, rate)
     assert 2.0 <= end - start <= 3.2  # 1.5 s + 0.8 s of tone, with the gap between
@@ -96,15 +98,26 @@ def test_a_tone_played_into_the_sink_is_found_in_the_recording_of_its_monitor(
     assert dominant_hz(last, rate) == pytest.approx(600.0, abs=5)
 
     # the SP's track: the same sounds, on the same clock, the same length as the learner's
-    sp, sp_rate = sf.read(tmp_path / SP_FILE, dtype="int16")
+    sp, sp_rate = sf.read(folder / SP_FILE, dtype="int16")
     assert sp_rate == rate and abs(sp.shape[0] - learner.shape[0]) <= rate // 10
     sp_start, sp_end = loud_span(sp, rate)
     assert abs(sp_start - start) < 0.25 and abs(sp_end - end) < 0.25
     assert len(result.sp_segments) == 2
     (a0, a1), (b0, b1) = result.sp_segments
     assert a1 - a0 == pytest.approx(1.5, abs=0.05) and b1 - b0 == pytest.approx(0.8, abs=0.05)
-    meta = json.loads((tmp_path / META_FILE).read_text())
+    meta = json.loads((folder / META_FILE).read_text())
     assert meta["complete"] and meta["attempt_id"] == "a1" and meta["rate"] == 16000
+
+    # the frames kept while writing measure the recording as its audio does
+    from app.audio.tracks import measure_recording, read_features
+    from app.core.sep import measure
+
+    info = lib.get("a1")
+    assert info is not None and info.learner_frames.is_file() and info.sp_frames.is_file()
+    m, _, _ = measure_recording(info)
+    assert m == measure(read_features(info.learner_path), read_features(info.sp_path))
+    assert m.sp_talk_s == pytest.approx(2.3, abs=0.2)
+    assert m.learner_talk_s < 0.3  # the monitor heard only the SP: none of it is the learner's
     assert meta["seconds"] == pytest.approx(learner.shape[0] / rate, abs=0.01)
 
 

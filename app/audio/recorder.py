@@ -31,7 +31,8 @@ import numpy as np
 
 from app.audio import player as player_module
 from app.core.atomic import write_text_atomically
-from app.core.recordings import LEARNER_FILE, META_FILE, SP_FILE
+from app.core.recordings import LEARNER_FILE, LEARNER_FRAMES, META_FILE, SP_FILE, SP_FRAMES
+from app.core.sep import FrameAccumulator, save_features
 
 RATE = 16000  # plenty for speech; a 15-minute track is some 15 MB of FLAC
 BLOCK_S = 0.05
@@ -337,6 +338,13 @@ class StreamRecorder:
                 sp_writer.join()
 
     def _write_blocks(self, out: Any) -> None:
+        frames = FrameAccumulator(self._rate)
+        try:
+            self._take_blocks(out, frames)
+        finally:
+            save_features(frames.features(), self.folder / LEARNER_FRAMES)
+
+    def _take_blocks(self, out: Any, frames: FrameAccumulator) -> None:
         last = self.clock() + FIRST_BLOCK_GRACE_S  # an audio server may start a stream late
         while True:
             if self._stopping.is_set() and self._q.empty():
@@ -373,6 +381,7 @@ class StreamRecorder:
                 self._level = Level(dbfs(peak), dbfs(rms), arrived)
             if not paused:
                 out.write(x)
+                frames.add(x)
                 self._frames += n
             self._blocks += 1
             self._moved()
@@ -387,9 +396,14 @@ class StreamRecorder:
         rate = self._rate
         cursor = 0  # frames written so far
         pending: player_module.Playback | None = None
+        frames = FrameAccumulator(rate)
         with sf.SoundFile(
             self.folder / SP_FILE, "w", rate, 1, format="FLAC", subtype="PCM_16"
         ) as out:
+
+            def write(x: np.ndarray) -> None:
+                out.write(x)
+                frames.add(x)
 
             def place(pb: player_module.Playback) -> None:
                 nonlocal cursor
@@ -408,9 +422,9 @@ class StreamRecorder:
                     start = cursor
                 while cursor < start:
                     gap = min(start - cursor, rate)
-                    out.write(np.zeros(gap, dtype=np.int16))
+                    write(np.zeros(gap, dtype=np.int16))
                     cursor += gap
-                out.write(samples)
+                write(samples)
                 cursor += samples.shape[0]
                 self._sp_segments.append((round(start / rate, 3), round(cursor / rate, 3)))
 
@@ -425,8 +439,9 @@ class StreamRecorder:
             # pad to the learner's track, so that both are the same length
             while cursor < self._frames:
                 gap = min(self._frames - cursor, rate)
-                out.write(np.zeros(gap, dtype=np.int16))
+                write(np.zeros(gap, dtype=np.int16))
                 cursor += gap
+        save_features(frames.features(), self.folder / SP_FRAMES)
 
     # -- the record beside the tracks --------------------------------------------------------
     def _write_meta(self, complete: bool) -> None:

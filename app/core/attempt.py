@@ -83,6 +83,23 @@ class PatientNote(_Rec):
         return not (self.history or self.physical_exam or self.diagnoses or self.studies)
 
 
+class SelfRating(_Rec):
+    """The seed's SEP self-review of a recorded encounter: 1 to 5 each."""
+
+    clarity: int = Field(ge=1, le=5)
+    pace: int = Field(ge=1, le=5)
+    word_choice: int = Field(ge=1, le=5)
+
+
+class SpeechReview(_Rec):
+    """Spoken English: the learner's own rating, and what the recording measured."""
+
+    self_rating: SelfRating | None = None
+    measures: dict[str, Any] | None = Field(
+        default=None, description="app.core.sep.SepMeasures as plain data"
+    )
+
+
 class Attempt(_Rec):
     record_version: Literal[1] = RECORD_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
@@ -100,6 +117,7 @@ class Attempt(_Rec):
     events: list[TimelineEvent] = Field(default_factory=list)
     note: PatientNote = Field(default_factory=PatientNote)
     scores: dict[str, Any] = Field(default_factory=dict)
+    speech: SpeechReview = Field(default_factory=SpeechReview)
 
     @field_validator("scores")
     @classmethod

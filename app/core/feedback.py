@@ -17,6 +17,7 @@ from app.core.case_schema import Case
 from app.core.cis import BEHAVIOURS, detect_jargon
 from app.core.formats import ExamFormat
 from app.core.scoring import NoteScore, score_note
+from app.core.sep import PACE_WPM, SepMeasures
 
 Band = Literal["pass", "borderline", "fail", "not rated"]
 
@@ -341,32 +342,119 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
     return dom, jargon
 
 
-def _sep(attempt: Attempt, jargon: list[str]) -> Domain:
-    """Spoken English: rated from the recording or by a peer; until then, not rated."""
+def _sep(attempt: Attempt, jargon: list[str], titles: dict[str, str] | None = None) -> Domain:
+    """Spoken English: scored from the learner's self-rating of the recording (or a peer's),
+    with what the recording measured shown beside it; until rated, not rated."""
     dom = Domain("sep", "Spoken English Proficiency", None, "not rated")
-    sep = attempt.scores.get("sep") if isinstance(attempt.scores, dict) else None
-    if isinstance(sep, dict):
-        ratings = {
-            k: v
-            for k, v in sep.items()
-            if k in ("clarity", "pace", "word_choice") and isinstance(v, int | float)
-        }
-        if ratings:
-            dom.score = round(sum((v - 1) / 4 for v in ratings.values()) / len(ratings), 4)
-            dom.band = band("sep", dom.score)
-            for k, v in ratings.items():
-                name = k.replace("_", " ")
-                if v >= 4:
-                    dom.found.append(Found(k, name, f"rated {v}/5"))
-                else:
-                    dom.missed.append(
-                        Missed(k, name, f"rated {v}/5: replay the recording and work on it")
-                    )
+    ratings: dict[str, float] = {}
+    if attempt.speech.self_rating is not None:
+        ratings = dict(attempt.speech.self_rating.model_dump())
+    else:
+        sep = attempt.scores.get("sep") if isinstance(attempt.scores, dict) else None
+        if isinstance(sep, dict):
+            ratings = {
+                k: v
+                for k, v in sep.items()
+                if k in ("clarity", "pace", "word_choice") and isinstance(v, int | float)
+            }
+    if ratings:
+        dom.score = round(sum((v - 1) / 4 for v in ratings.values()) / len(ratings), 4)
+        dom.band = band("sep", dom.score)
+        for k, v in ratings.items():
+            name = k.replace("_", " ").capitalize() + " (your rating)"
+            if v >= 4:
+                dom.found.append(Found(k, name, f"rated {v}/5"))
+            else:
+                dom.missed.append(Missed(k, name, f"rated {v}/5: {_RATING_ADVICE[k]}"))
+    if attempt.speech.measures:
+        _sep_measured(dom, SepMeasures.from_dict(attempt.speech.measures), titles or {})
     if dom.score is None:
-        dom.notes.append("Not rated: record the encounter or practise with a partner to rate it.")
+        dom.notes.append(
+            "Not rated: listen to your recording and rate your clarity, pace and word choice "
+            "(1 to 5), or practise with a partner who rates them."
+            if attempt.speech.measures
+            else "Not rated: record the encounter or practise with a partner to rate it."
+        )
     if jargon:
         dom.notes.append(f"{len(jargon)} medical term(s) said to the patient (see CIS).")
     return dom
+
+
+_RATING_ADVICE = {
+    "clarity": "short, simple sentences, each said once so it is understood the first time",
+    "pace": "slow down and leave no long silences; a breath between sentences",
+    "word_choice": 'plain words instead of jargon ("heart attack", not "myocardial infarction")',
+}
+
+
+def _sep_measured(dom: Domain, m: SepMeasures, titles: dict[str, str]) -> None:
+    """What the recording measured, as checks beside the rating (they do not change the score:
+    a measure can be fooled by a noisy room, the learner's ear cannot)."""
+    talk = m.learner_talk_s + m.sp_talk_s
+    if m.learner_share is not None and talk > 0:
+        share = round(m.learner_share * 100)
+        text = "Talk time (measured)"
+        evidence = f"you {share}% of the talking ({_mmss(m.learner_talk_s)} against the patient's {_mmss(m.sp_talk_s)})"
+        if m.learner_share <= 0.65:
+            dom.found.append(Found("measured.talk", text, evidence))
+        else:
+            dom.missed.append(
+                Missed("measured.talk", text, f"{evidence}: ask, then let the patient talk")
+            )
+    if m.words_per_min is not None:
+        text = "Pace (measured)"
+        evidence = f"about {m.words_per_min:.0f} words a minute while you spoke"
+        if m.pace_ok:
+            dom.found.append(Found("measured.pace", text, evidence))
+        else:
+            fast = m.words_per_min > PACE_WPM[1]
+            advice = (
+                "slow down: short sentences, a breath between them"
+                if fast
+                else "a little quicker and more fluent: practise the phrases you use each time"
+            )
+            dom.missed.append(Missed("measured.pace", text, f"{evidence}: {advice}"))
+    if m.learner_talk_s > 0 or m.sp_talk_s > 0:
+        text = "Long silences (measured)"
+        if not m.long_pauses:
+            dom.found.append(Found("measured.pauses", text, "no silence over 3 s"))
+        else:
+            where: dict[str, int] = {}
+            for p in m.long_pauses:
+                title = titles.get(p.phase or "", p.phase or "the encounter")
+                where[title] = where.get(title, 0) + 1
+            spots = ", ".join(f"{n} in {t}" for t, n in where.items())
+            first = _mmss(m.long_pauses[0].start)
+            dom.missed.append(
+                Missed(
+                    "measured.pauses",
+                    text,
+                    f"{len(m.long_pauses)} silence(s) over 3 s ({spots}; the first at {first}): "
+                    "say what you are doing or thinking, so the patient is never left waiting",
+                )
+            )
+    if m.loudness_dbfs is not None:
+        text = "Loudness (measured)"
+        evidence = f"{m.loudness_dbfs:.0f} dBFS while you spoke"
+        if m.clipping:
+            dom.missed.append(
+                Missed(
+                    "measured.loudness",
+                    text,
+                    f"{evidence}; the microphone clipped ({m.clipped_share:.1%} of samples): "
+                    "sit further back or lower the input level",
+                )
+            )
+        elif m.loudness_ok:
+            dom.found.append(Found("measured.loudness", text, evidence))
+        else:
+            dom.missed.append(
+                Missed(
+                    "measured.loudness",
+                    text,
+                    f"{evidence}: too quiet to follow; project your voice, or sit nearer the microphone",
+                )
+            )
 
 
 def _timing(case: Case, attempt: Attempt, fmt: ExamFormat) -> Timing:
@@ -462,7 +550,7 @@ def build_feedback(case: Case, attempt: Attempt, fmt: ExamFormat) -> Feedback:
     note = score_note(case, attempt.note)
     ice = _ice(case, attempt, note)
     cis, jargon = _cis(case, attempt)
-    sep = _sep(attempt, jargon)
+    sep = _sep(attempt, jargon, {p.id: p.title for p in fmt.phases})
     timing = _timing(case, attempt, fmt)
     note_data = asdict(note)
     return Feedback(

@@ -21,6 +21,10 @@ from typing import Any
 LEARNER_FILE = "learner.flac"
 SP_FILE = "sp.flac"
 META_FILE = "recording.json"
+# each track's 10 ms frames (app.core.sep), kept as it is written: measuring a recording
+# then needs no decoding of its audio
+LEARNER_FRAMES = "learner.frames.npz"
+SP_FRAMES = "sp.frames.npz"
 FOLDER = "recordings"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -47,6 +51,14 @@ class RecordingInfo:
     @property
     def sp_path(self) -> Path:
         return self.folder / SP_FILE
+
+    @property
+    def learner_frames(self) -> Path:
+        return self.folder / LEARNER_FRAMES
+
+    @property
+    def sp_frames(self) -> Path:
+        return self.folder / SP_FRAMES
 
     def encounter_time(self, recording_t: float) -> float:
         """The encounter clock's time of a moment in the recording."""
