@@ -641,6 +641,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--format", default="step2cs")
     pr.add_argument("--mode", choices=["practice", "exam"], default="practice")
     pr.set_defaults(func=cmd_practice)
+
+    from app.cli_audio import add_parsers as add_audio_parsers
+
+    add_audio_parsers(sub)  # check, recordings
     return p
 
 

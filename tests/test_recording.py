@@ -267,6 +267,7 @@ def test_recordings_are_listed_newest_first_deleted_and_pruned(tmp_path: Path) -
 
 
 def test_recording_is_off_until_the_learner_turns_it_on(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"database": "sqlite:///x.db"}')
     s = Settings.load(tmp_path)
     assert not s.record_encounters and s.recording_retention_days == 30
     s.record_encounters = True
@@ -274,5 +275,7 @@ def test_recording_is_off_until_the_learner_turns_it_on(tmp_path: Path) -> None:
     s.save(tmp_path)
     again = Settings.load(tmp_path)
     assert again.record_encounters and again.input_device == "USB mic"
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["database"] == "sqlite:///x.db"  # another part's setting is kept
     (tmp_path / "settings.json").write_text("{not json")
     assert not Settings.load(tmp_path).record_encounters  # unreadable: back to off

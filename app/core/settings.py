@@ -1,7 +1,8 @@
 """The learner's settings, kept as JSON in the data folder.
 
 Recording is off until the learner turns it on: a microphone is personal, and the consent
-is theirs to give, here and not by default.
+is theirs to give, here and not by default. Keys this model does not know (the store's
+"database", say) are kept as they are when the settings are saved.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ SETTINGS_FILE = "settings.json"
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     record_encounters: bool = Field(
         default=False, description="the learner consents to recording their encounters"
