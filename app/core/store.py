@@ -312,6 +312,8 @@ class Store:
                 f"{self.where}: the database is damaged ({orig}); nothing was changed while "
                 f"{doing}: move the file aside (keep it for recovery) to start a new one"
             )
+        if self.backend != "sqlite" and "connect" in low:
+            return f"{self.where}: cannot reach the database server ({orig})"
         return f"{self.where}: {doing} failed: {orig}"
 
     def revision(self) -> str | None:
