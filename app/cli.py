@@ -470,6 +470,19 @@ def cmd_import(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
+def cmd_fill_scores(args: argparse.Namespace, store: Any) -> int:
+    from app.core.backfill import fill_breakdowns
+    from app.core.cases import load_library
+    from app.core.formats import load_formats
+
+    formats, _errors = load_formats(_data_dir() / "formats")
+    report = fill_breakdowns(store, load_library(), formats)
+    print(f"{report.filled} attempts now have their checklist items and phase times")
+    if report.missing:
+        print(f"{len(report.missing)} left as they are: their case or exam format is not here")
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from app.core.attempt import Attempt
     from app.core.cases import load_library
@@ -628,6 +641,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--learner", dest="learner_name", metavar="NAME", help="(default: the file's learner)"
     )
     im.set_defaults(func=_store_command, store_func=cmd_import)
+
+    fill = sub.add_parser(
+        "fill-scores",
+        help="checklist items and phase times for attempts saved by the first release "
+        "(from their cases; scores unchanged)",
+    )
+    fill.set_defaults(func=_store_command, store_func=cmd_fill_scores)
 
     demo = sub.add_parser("demo", help="play a scripted encounter through the real window")
     demo.add_argument("case_id", nargs="?", help="the case to play (default: the first)")

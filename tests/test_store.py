@@ -274,6 +274,32 @@ def test_the_first_releases_database_file_upgrades_with_nothing_lost(tmp_path: P
     old.close()
 
 
+def test_first_release_attempts_get_their_rows_from_their_cases(
+    library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from app.core.backfill import fill_breakdowns
+    from app.core.formats import load_formats
+
+    path = tmp_path / "attempts.sqlite3"
+    shutil.copy(FIXTURE_V1, path)
+    store = Store(sqlite_url(path))
+    before = {a.id: store.load_attempt(a.id) for a in legacy_attempts()}
+    finished = [a.id for a in legacy_attempts() if a.finished_at is not None]
+    assert sorted(store.without_breakdown()) == sorted(finished)
+    formats, _ = load_formats()
+    report = fill_breakdowns(store, library, formats)
+    assert (report.filled, report.missing) == (len(finished), [])
+    for attempt_id in finished:
+        bd = store.breakdown(attempt_id)
+        assert bd is not None and bd.items and bd.phases and bd.finished_by_14 is not None
+    assert {i: store.load_attempt(i) for i in before} == before  # records and scores untouched
+    assert store.without_breakdown() == []
+    assert store.item_rates("Amélie Ødegård")
+    store.close()
+    assert main(["--database", sqlite_url(path), "fill-scores"]) == 0
+    assert "0 attempts now have" in capsys.readouterr().out
+
+
 def test_a_first_release_database_upgrades_on_either_server(db_url: str) -> None:
     old = legacy_store_v1.Store(db_url)  # the first release's own code makes it
     for a in legacy_attempts():

@@ -560,6 +560,28 @@ class Store:
             if i in items or i in phases or fb14.get(i) is not None
         }
 
+    def without_breakdown(self) -> list[str]:
+        """Finished attempts with no item or phase rows (saved by the first release), oldest
+        first: `app.core.backfill` fills them in from their cases."""
+        has_rows = select(IR.c.attempt_id).where(IR.c.attempt_id == A.c.id).exists()
+        q = (
+            select(A.c.id)
+            .where(A.c.finished_at.is_not(None), ~has_rows, A.c.finished_by_14.is_(None))
+            .order_by(A.c.started_at, A.c.id)
+        )
+        with self._errors("listing attempts"), self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    def save_breakdown(self, attempt_id: str, breakdown: Breakdown) -> None:
+        """Replace an attempt's item and phase rows; its record and scores stay as they are."""
+        with self._errors("saving an attempt's scores"), self._writer.begin() as conn:
+            row = conn.execute(select(A.c.record).where(A.c.id == attempt_id)).first()
+            if row is None:
+                raise KeyError(f"no attempt {attempt_id!r}")
+            attempt = Attempt.model_validate_json(row[0])
+            saved_at = conn.execute(select(A.c.saved_at).where(A.c.id == attempt_id)).scalar_one()
+            self._write(conn, attempt, breakdown, _aware(saved_at), exists=True)
+
     def summaries(
         self, learner: str = DEFAULT_LEARNER, case_id: str | None = None
     ) -> list[AttemptSummary]:
