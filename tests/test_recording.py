@@ -279,3 +279,38 @@ def test_recording_is_off_until_the_learner_turns_it_on(tmp_path: Path) -> None:
     assert saved["database"] == "sqlite:///x.db"  # another part's setting is kept
     (tmp_path / "settings.json").write_text("{not json")
     assert not Settings.load(tmp_path).record_encounters  # unreadable: back to off
+
+
+# -- playing a recording back ------------------------------------------------------------------
+@needs_audio
+def test_the_review_plays_both_tracks_from_any_point_to_the_end(
+    tmp_path: Path, sink_monitor_as_microphone: None
+) -> None:
+    from app.audio.review_player import FilePlayer
+
+    learner, sp = tmp_path / LEARNER_FILE, tmp_path / SP_FILE
+    sf.write(learner, tone(3.0, 16000, 500.0), 16000, format="FLAC")
+    sf.write(sp, tone(3.0, 16000, 800.0), 16000, format="FLAC")
+    rec = StreamRecorder()  # what the review plays, heard through the sink's monitor
+    rec.start(tmp_path / "heard", {})
+    assert rec.wait_for(lambda: rec.active, WAIT_S)
+    player = FilePlayer()
+    assert player.open(learner, sp) == pytest.approx(3.0)
+    player.play(1.0)
+    assert player.wait(WAIT_S)
+    assert not player.playing and player.problem is None
+    assert player.position() == pytest.approx(3.0)
+    rec.stop()
+    assert rec.wait(WAIT_S) is not None
+    heard, rate = sf.read(tmp_path / "heard" / LEARNER_FILE, dtype="int16")
+    a, b = loud_span(heard, rate)
+    assert 1.8 <= b - a <= 2.3  # from 1 s to the end: 2 s
+    spectrum = np.abs(np.fft.rfft(heard[int(a * rate) : int(b * rate)].astype(np.float64)))
+    freqs = np.fft.rfftfreq(int(b * rate) - int(a * rate), 1 / rate)
+    strongest = {round(float(f), -1) for f in freqs[np.argsort(spectrum)[-6:]]}
+    assert {500.0, 800.0} <= strongest  # both tracks, mixed
+    # pausing stops at once, and playing again goes on from a new point
+    player.play(0.0)
+    player.pause()
+    assert not player.playing and player.position() < 1.0
+    player.close()

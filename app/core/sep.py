@@ -356,3 +356,31 @@ def analyse(
     """`measure` of whole tracks held in memory (tests and benchmarks)."""
     sp_f = frame_features(sp, rate) if sp is not None else None
     return measure(frame_features(learner, rate), sp_f, phases, encounter_offset)
+
+
+def phase_starts(events: Iterable[Any]) -> list[tuple[float, str]]:
+    """Where each blueprint phase began, in encounter seconds, from an attempt's timeline
+    (`Attempt.events`, whose times count from the start of the whole attempt)."""
+    evs = list(events)
+    start = next((e.t for e in evs if e.stage == "encounter" and e.kind == "stage_started"), None)
+    if start is None:
+        return []
+    out: list[tuple[float, str]] = []
+    for e in evs:
+        starts = e.stage == "encounter" and e.kind in ("stage_started", "phase_changed")
+        if starts and e.phase and (not out or out[-1][1] != e.phase):
+            out.append((round(e.t - start, 3), e.phase))
+    return out
+
+
+def announcements(events: Iterable[Any]) -> list[tuple[float, str]]:
+    """The warnings and time up of the encounter, in encounter seconds."""
+    evs = list(events)
+    start = next((e.t for e in evs if e.stage == "encounter" and e.kind == "stage_started"), None)
+    if start is None:
+        return []
+    return [
+        (round(e.t - start, 3), e.text)
+        for e in evs
+        if e.stage == "encounter" and e.kind in ("warning", "time_up") and e.text
+    ]

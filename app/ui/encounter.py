@@ -364,3 +364,9 @@ class EncounterScreen(QWidget):
 
     def focus_first(self) -> None:
         self.question.setFocus()
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        """A line under the speech notice for another part's state (the recording light)."""
+        lay = self.layout()
+        assert isinstance(lay, QVBoxLayout)
+        lay.insertWidget(lay.indexOf(self.voice_state) + 1, widget)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.core.attempt import Attempt, PatientNote
 from app.core.case_schema import Case
 from app.core.feedback import Domain, Feedback, model_patient_note
+from app.ui.review import ReviewPanel
 from app.ui.widgets import mmss, scaled_font, shortcut
 
 BAND_COLOURS = {
@@ -168,6 +169,8 @@ class FeedbackScreen(QWidget):
         self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart.setAccessibleName("Minutes per phase against the blueprint")
         self.tabs.addTab(self.chart, "Time")
+        self.review = ReviewPanel()  # the recording, its measures and the SEP self-rating
+        self.tabs.addTab(self.review, "Recording")
         lay.addWidget(self.tabs, 1)
 
         buttons = QHBoxLayout()
@@ -222,6 +225,7 @@ class FeedbackScreen(QWidget):
             lambda: self.model_note.setHtml(model_note_html(case)),
             lambda: self._fill_transcript(attempt, titles),
             lambda: self._fill_chart(fb),
+            lambda: self.review.show_attempt(attempt, titles),
             self._ready,
         ]
         if then is not None:
