@@ -433,7 +433,9 @@ def test_export_and_import_move_everything_once(db_url: str, tmp_path: Path) -> 
     source.close()
 
 
-def test_an_import_is_all_or_nothing(db_url: str, tmp_path: Path) -> None:
+def test_an_import_is_all_or_nothing(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Store(db_url)
     _history(store)
     path = tmp_path / "ana.json"
@@ -445,6 +447,23 @@ def test_an_import_is_all_or_nothing(db_url: str, tmp_path: Path) -> None:
     with pytest.raises(ExchangeError, match="attempt #3"):
         import_file(target, path)
     assert target.summaries("Ana") == []
+    # a failure inside the database's transaction: nothing of it stays, not even the learner
+    items = store.stored_attempts("Ana")
+    real_write, calls = Store._write, []
+
+    def failing_write(self: Store, *a: object, **kw: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real_write(self, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_write", failing_write)
+    with pytest.raises(OSError):
+        target.import_attempts(items, "Ana")
+    monkeypatch.setattr(Store, "_write", real_write)
+    assert target.summaries("Ana") == [] and target.learners() == []
+    target.save_attempt(_attempt(learner="Ana"))  # no stale learner id left behind
+    assert len(target.summaries("Ana")) == 1
     path.write_text('{"kind": "something else"}', encoding="utf-8")
     with pytest.raises(ExchangeError, match="not an OSCE Simulator export"):
         read_export(path)

@@ -428,18 +428,21 @@ class Store:
         if cached is not None:
             return cached
         found = conn.execute(select(L.c.id).where(L.c.name == name)).scalar()
-        if found is None:
-            if not create:
-                raise KeyError(f"no learner {name!r}")
-            try:
-                with conn.begin_nested():
-                    found = conn.execute(
-                        insert(L).values(name=name, created_at=_now()).returning(L.c.id)
-                    ).scalar_one()
-            except IntegrityError:  # another machine made the same learner just now
-                found = conn.execute(select(L.c.id).where(L.c.name == name)).scalar_one()
-        self._learner_ids[name] = int(found)
-        return int(found)
+        if found is not None:
+            # only a committed row is remembered: a learner made in a transaction that then
+            # rolls back must not outlive it here
+            self._learner_ids[name] = int(found)
+            return int(found)
+        if not create:
+            raise KeyError(f"no learner {name!r}")
+        try:
+            with conn.begin_nested():
+                made = conn.execute(
+                    insert(L).values(name=name, created_at=_now()).returning(L.c.id)
+                ).scalar_one()
+        except IntegrityError:  # another machine made the same learner just now
+            made = conn.execute(select(L.c.id).where(L.c.name == name)).scalar_one()
+        return int(made)
 
     # -- attempts ----------------------------------------------------------------------------
     def save_attempt(self, attempt: Attempt, breakdown: Breakdown | None = None) -> None:
