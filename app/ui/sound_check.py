@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import threading
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QTextBrowser,
@@ -77,6 +79,17 @@ class SoundCheckDialog(QDialog):
         form.addRow(where)
         lay.addWidget(settings)
 
+        kept = QGroupBox("Your recordings (each with its attempt)")
+        kl = QVBoxLayout(kept)
+        self.recordings = QListWidget()
+        self.recordings.setAccessibleName("Recordings")
+        kl.addWidget(self.recordings)
+        self.delete_button = QPushButton("Delete the selected recording")
+        self.delete_button.clicked.connect(self.delete_selected)
+        kl.addWidget(self.delete_button)
+        lay.addWidget(kept)
+        self.fill_recordings()
+
         self.run_button = QPushButton("Run the sound check")
         self.run_button.clicked.connect(self.run_check)
         lay.addWidget(self.run_button)
@@ -92,6 +105,28 @@ class SoundCheckDialog(QDialog):
         self.lines: list[CheckLine] = []
         self.lineReady.connect(self._add_line)
         self.checkDone.connect(lambda _ok: self.run_button.setEnabled(True))
+
+    def fill_recordings(self) -> None:
+        self.recordings.clear()
+        for r in self.audio.library.all():
+            when = r.started_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.started_at else "?"
+            length = f"{int(r.seconds // 60)}:{int(r.seconds % 60):02d}"
+            item = QListWidgetItem(
+                f"{when}  {r.case_title or r.case_id}  {length}  "
+                f"{r.size_bytes / 1e6:.1f} MB  (attempt {r.attempt_id[:8]})"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, r.attempt_id)
+            self.recordings.addItem(item)
+        if not self.recordings.count():
+            self.recordings.addItem("No recordings.")
+        self.delete_button.setEnabled(bool(self.audio.library.all()))
+
+    def delete_selected(self) -> None:
+        item = self.recordings.currentItem()
+        attempt_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if isinstance(attempt_id, str):
+            self.audio.library.delete(attempt_id)
+            self.fill_recordings()
 
     def save(self) -> None:
         s = self.audio.settings
