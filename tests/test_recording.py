@@ -314,3 +314,29 @@ def test_the_review_plays_both_tracks_from_any_point_to_the_end(
     player.pause()
     assert not player.playing and player.position() < 1.0
     player.close()
+
+
+def test_a_long_recording_is_streamed_to_disk_not_held_in_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    clock = FakeTime()
+    rec, streams = fake_recorder(clock)
+    rec.start(tmp_path, {})
+    assert rec.wait_for(lambda: rec.active, WAIT_S)
+    minutes = 5
+    block = tone(1.0, 8000, 300.0, 3000).reshape(-1, 1)
+    tracemalloc.start()
+    try:
+        for n in range(1, minutes * 60 + 1):
+            clock.advance(1.0)
+            streams[0].kw["callback"](block, block.shape[0], None, None)
+            assert rec.wait_for(lambda n=n: rec._blocks == n, WAIT_S)  # type: ignore[misc]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    rec.stop()
+    assert rec.wait(WAIT_S) is not None
+    raw = minutes * 60 * 8000 * 2  # the whole track as int16: 4.8 MB
+    assert peak < raw / 4, peak
+    x, rate = sf.read(tmp_path / LEARNER_FILE, dtype="int16")
+    assert x.shape[0] == minutes * 60 * rate
