@@ -96,3 +96,21 @@ def test_a_data_folder_that_cannot_be_written_fails(tmp_path: Path) -> None:
     ok = check_data(tmp_path / "data")
     assert ok.ok and "writable" in ok.detail
     assert ok.text().startswith("PASS  Data folder: ")
+
+
+@needs_audio
+def test_the_sound_check_screen_shows_each_line_as_it_comes(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.core.settings import Settings
+    from app.ui.recording import AudioServices
+    from app.ui.sound_check import SoundCheckDialog
+
+    dialog = SoundCheckDialog(AudioServices(tmp_path, Settings()))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.checkDone, timeout=60000) as done:
+        dialog.run_check()
+    assert done.args == [False]  # the null microphone is silent
+    qtbot.waitUntil(lambda: len(dialog.lines) == 6, timeout=5000)
+    assert [line.ok for line in dialog.lines] == [True, True, True, True, False, True]
+    text = dialog.report.toPlainText()
+    assert "PASS Speech engine" in text and "FAIL Recording 3 s" in text
+    assert dialog.run_button.isEnabled()
