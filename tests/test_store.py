@@ -311,6 +311,71 @@ def test_a_first_release_database_upgrades_on_either_server(db_url: str) -> None
     store.close()
 
 
+def _migrated_to(url: str, revision: str) -> None:
+    """A database as an earlier release of this schema left it."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_a_revision_0002_database_upgrades_with_its_rows(db_url: str) -> None:
+    """Revision 0002 kept item rows without their learner; 0003 gives them theirs."""
+    _migrated_to(db_url, "0002")
+    a, b = _attempt(learner="Ana"), _attempt("c2", learner="Ben")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        for n, (who, att) in enumerate((("Ana", a), ("Ben", b)), 1):
+            conn.execute(
+                text("INSERT INTO learners (id, name, created_at) VALUES (:i, :n, :t)"),
+                {"i": n, "n": who, "t": att.started_at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO attempts (id, learner_id, case_id, case_title, format, mode, "
+                    "started_at, ice, finished_by_14, record_version, record, saved_at) VALUES "
+                    "(:id, :l, :c, '', 'step2cs', 'practice', :t, 0.5, :f, 1, :r, :t)"
+                ),
+                {"id": att.id, "l": n, "c": att.case_id, "t": att.started_at, "f": True}
+                | {"r": att.to_json()},
+            )
+            for pos, item in enumerate(BREAKDOWN.items):
+                conn.execute(
+                    text(
+                        "INSERT INTO item_results (attempt_id, position, domain, item_id, text, "
+                        "met, t) VALUES (:a, :p, :d, :i, :x, :m, :t)"
+                    ),
+                    {"a": att.id, "p": pos, "d": item.domain, "i": item.item_id}
+                    | {"x": item.text, "m": item.met, "t": item.t},
+                )
+            for pos, ph in enumerate(BREAKDOWN.phases):
+                conn.execute(
+                    text(
+                        "INSERT INTO phase_times (attempt_id, phase, position, minutes, budget) "
+                        "VALUES (:a, :p, :n, :m, :b)"
+                    ),
+                    {"a": att.id, "p": ph.phase, "n": pos, "m": ph.minutes, "b": ph.budget},
+                )
+    engine.dispose()
+    store = Store(db_url)
+    assert store.revision() == HEAD_REVISION
+    assert store.breakdown(a.id) == store.breakdown(b.id) == BREAKDOWN
+    assert store.load_attempt(a.id) == a and store.load_attempt(b.id) == b
+    rates = store.item_rates("Ana")
+    assert [(r.item_id, r.attempts, r.met) for r in rates][:2] == [
+        ("hx-radiation", 1, 0),
+        ("jargon", 1, 0),
+    ]
+    assert sum(r.attempts for r in store.item_rates("Ben")) == len(BREAKDOWN.items)
+    store.close()
+
+
 def test_a_newer_database_is_refused_not_damaged(db_url: str) -> None:
     store = Store(db_url)
     a = _attempt()

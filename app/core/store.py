@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 # The newest migration (app/core/migrations/versions/): a database there needs no Alembic at
 # all, which keeps half a second of imports out of every start. A test checks it is the head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 # what the first release's own `schema_info` table says of a database it made
 FIRST_RELEASE_SCHEMA = 1
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -489,6 +489,12 @@ class Store:
         else:
             conn.execute(insert(A).values(id=attempt.id, **values))
         if breakdown is None:
+            if exists:  # the rows it keeps follow the attempt's learner
+                conn.execute(
+                    update(IR)
+                    .where(IR.c.attempt_id == attempt.id, IR.c.learner_id != values["learner_id"])
+                    .values(learner_id=values["learner_id"])
+                )
             return
         if exists:
             conn.execute(delete(IR).where(IR.c.attempt_id == attempt.id))
@@ -499,6 +505,7 @@ class Store:
                 [
                     {
                         "attempt_id": attempt.id,
+                        "learner_id": values["learner_id"],
                         "position": n,
                         "domain": i.domain,
                         "item_id": i.item_id,
@@ -640,17 +647,18 @@ class Store:
     def item_rates(self, learner: str = DEFAULT_LEARNER) -> list[ItemRate]:
         """Each checklist item the learner met or missed, most often missed first."""
         met = func.sum(case((IR.c.met, 1), else_=0))
+        learner_id = select(L.c.id).where(L.c.name == learner).scalar_subquery()
+        # one pass over the covering index of (learner, domain, item, met, text): r0003
         q = (
             select(IR.c.domain, IR.c.item_id, func.max(IR.c.text), func.count(), met)
-            .join(A, A.c.id == IR.c.attempt_id)
-            .join(L, L.c.id == A.c.learner_id)
-            .where(L.c.name == learner)
+            .where(IR.c.learner_id == learner_id)
             .group_by(IR.c.domain, IR.c.item_id)
-            .order_by(desc(func.count() - met), IR.c.domain, IR.c.item_id)
         )
         with self._errors("reading checklist items"), self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return [ItemRate(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
+        rates = [ItemRate(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
+        rates.sort(key=lambda r: (-r.missed, r.domain, r.item_id))
+        return rates
 
     def phase_averages(self, learner: str = DEFAULT_LEARNER) -> list[PhaseAverage]:
         """Average minutes per blueprint phase against its average budget."""

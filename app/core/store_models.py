@@ -77,6 +77,8 @@ class ItemResultRow(Base):
     attempt_id: Mapped[str] = mapped_column(
         ForeignKey("attempts.id", ondelete="CASCADE"), index=True
     )
+    # the attempt's learner again, so a learner's items group from one covering index
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     domain: Mapped[str] = mapped_column(String(20))
     item_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -84,7 +86,10 @@ class ItemResultRow(Base):
     met: Mapped[bool] = mapped_column(Boolean)
     t: Mapped[float | None] = mapped_column(Float)
 
-    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        Index(None, "learner_id", "domain", "item_id", "met", "text"),
+    )
 
 
 class PhaseTimeRow(Base):
