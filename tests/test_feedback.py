@@ -236,3 +236,29 @@ def test_a_telephone_note_is_not_asked_for_vital_signs(shared: SharedScript) -> 
     assert exam.ok and "telephone" in exam.label
     silent = model_patient_note(case).model_copy(update={"physical_exam": ""})
     assert not {q.key: q for q in score_note(case, silent).quality}["exam"].ok
+
+
+def test_only_the_top_three_diagnoses_are_missed(
+    library,  # type: ignore[no-untyped-def]
+    step2cs: ExamFormat,
+) -> None:
+    """A fourth accepted diagnosis is no gap in a note that has the top three."""
+    case = library.cases[CHEST]
+    note = case.checklists.note
+    extra = note.diagnoses[0].model_copy(update={"id": "dx-pericarditis", "name": "Pericarditis"})
+    case = case.model_copy(
+        update={
+            "checklists": case.checklists.model_copy(
+                update={"note": note.model_copy(update={"diagnoses": [*note.diagnoses, extra]})}
+            )
+        }
+    )
+    full = Attempt(case_id=case.id, format="step2cs", note=model_patient_note(case))
+    missed = {m.id for m in build_feedback(case, full, step2cs).ice.missed}
+    assert not any(m.startswith("dx:") for m in missed)
+    two = model_patient_note(case).model_copy(
+        update={"diagnoses": model_patient_note(case).diagnoses[:2]}
+    )
+    fb = build_feedback(case, Attempt(case_id=case.id, format="step2cs", note=two), step2cs)
+    third = note.diagnoses[2].name
+    assert {m.id for m in fb.ice.missed if m.id.startswith("dx:")} == {f"dx:{third}"}

@@ -224,7 +224,10 @@ def _ice(case: Case, attempt: Attempt, note: NoteScore) -> Domain:
         for row in (*d.history_rows, *d.exam_rows):
             if row.contradicts:
                 dom.notes.append(f'"{row.text}" (for {d.written}) is not true for this patient.')
-    for name in note.missed_diagnoses[:3]:
+    # the note has room for three: a strong note's top three are what it may be missing, an
+    # accepted fourth or fifth is credited when written but is not "missed" beside them
+    top = {d.name for d in case.checklists.note.diagnoses[:3]}
+    for name in [n for n in note.missed_diagnoses if n in top]:
         dom.missed.append(
             Missed(f"dx:{name}", f"Diagnosis: {name}", f"Consider {name} in the differential.")
         )
