@@ -685,3 +685,28 @@ def test_an_installed_wheel_finds_its_migrations(tmp_path: Path) -> None:
         f"new.sqlite3 {HEAD_REVISION} 0",
         f"old.sqlite3 {HEAD_REVISION} 4",
     ]
+
+
+def test_machines_opening_a_new_database_together_upgrade_it_once(db_url: str) -> None:
+    """A skills centre's machines start at once against an empty database."""
+    import threading
+
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            Store(db_url).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    store = Store(db_url)
+    assert store.revision() == HEAD_REVISION
+    store.close()

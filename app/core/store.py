@@ -61,6 +61,7 @@ SQLITE_SYNCHRONOUS = "FULL"
 DEFAULT_LEARNER = "default"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _WRITE = "osce_sim_write"
+MIGRATION_LOCK = 0x05CE_5113  # PostgreSQL advisory lock key held while migrating
 
 
 class StoreError(RuntimeError):
@@ -349,7 +350,15 @@ class Store:
             self._backup(f"before-{HEAD_REVISION}")
         self._wal()
         with self._errors("upgrading the database"), self._writer.begin() as conn:
-            self._upgrade(conn, stamp_first_release=legacy is not None)
+            # machines of a skills centre may open an old database at the same moment: one
+            # upgrades, the others wait (PostgreSQL's lock; SQLite's BEGIN IMMEDIATE), then
+            # find it done
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            now = _revision(conn)
+            if now == HEAD_REVISION:
+                return
+            self._upgrade(conn, stamp_first_release=now is None and legacy is not None)
 
     def _wal(self) -> None:
         """WAL mode, set once the file has been read as a database (switching writes its
