@@ -238,6 +238,9 @@ PT = cast(Table, PhaseTimeRow.__table__)
 
 
 class Store:
+    """One database of attempts, opened (and upgraded) at construction; safe across threads
+    (each call takes its own pooled connection), so the GUI reads while a worker saves."""
+
     def __init__(self, url: str, *, lock_timeout: float = SQLITE_LOCK_TIMEOUT_S) -> None:
         self.url = normalise_url(url)
         parsed = make_url(self.url)
