@@ -424,6 +424,20 @@ def test_a_damaged_sqlite_file_gives_a_clear_message_and_is_left_alone(tmp_path:
     assert not list(tmp_path.glob("*.bak"))
 
 
+def test_damage_deep_in_an_old_file_stops_its_upgrade(tmp_path: Path) -> None:
+    """The pages an open reads are fine; an attempt's page is not: no upgrade, no backup."""
+    path = tmp_path / "attempts.sqlite3"
+    shutil.copy(FIXTURE_V1, path)
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[-page + 8 : -page + 40] = b"\x07" * 32  # inside the last page, past its header
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match=r"damaged.*nothing was changed"):
+        Store(sqlite_url(path))
+    assert path.read_bytes() == bytes(data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
 def test_a_locked_database_gives_a_clear_message_and_nothing_changes(tmp_path: Path) -> None:
     path = tmp_path / "attempts.sqlite3"
     shutil.copy(FIXTURE_V1, path)  # the first release's file: no WAL yet
