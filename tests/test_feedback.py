@@ -223,6 +223,10 @@ def test_a_telephone_call_has_no_exam_and_no_hand_washing(
     fb = build_feedback(case, s.attempt, step2cs)
     cis = {f.id for f in fb.cis.found} | {m.id for m in fb.cis.missed}
     assert "introduction" in cis and "wash_hands" not in cis
+    # the advice for a silent call speaks of the phone, not of knocking or examining
+    silent = build_feedback(case, Attempt(case_id=case.id, format="step2cs"), step2cs)
+    advice = {m.id: m.advice for m in silent.cis.missed}
+    assert "examine" not in advice["permission"] and "Knock" not in advice["introduction"]
     # the same call in person does ask for washed hands
     in_person = case.model_copy(update={"encounter_type": "in_person"})
     fb2 = build_feedback(in_person, s.attempt, step2cs)

@@ -280,6 +280,13 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
         "return_precautions": 'Say when to come back: "If the pain gets worse, come straight back."',
         "closure": 'Close: "Thank you. I\'ll be back with the results; the nurse will ..."',
     }
+    if case.encounter_type == "telephone":  # no door to knock on and nobody to examine
+        advice["introduction"] = (
+            'Begin: "Hello, this is Dr ___, one of the doctors at the clinic, returning your call."'
+        )
+        advice["permission"] = (
+            'Ask before personal questions: "Is it all right if I ask some personal questions?"'
+        )
     points = 0.0
     total = 0.0
     for key, label in BEHAVIOURS.items():
