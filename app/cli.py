@@ -154,7 +154,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(exc.args[0], file=sys.stderr)
         return 2
     if args.question is None:
-        return _terminal_encounter(case, shared, args.format, args.mode)
+        return _terminal_encounter(case, shared, args.format, args.mode, args)
     conv = Conversation(DialogueEngine(case, shared))
     reply = conv.ask(args.question, args.minute * 60 if args.minute is not None else None)
     print(json.dumps(reply.to_dict(), indent=2, ensure_ascii=False))
@@ -173,14 +173,17 @@ def _fmt_time(seconds: float) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
-def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # type: ignore[no-untyped-def]
+def _terminal_encounter(  # type: ignore[no-untyped-def]
+    case, shared, format_name: str, mode: str, args: argparse.Namespace | None = None
+) -> int:
     from app.core.attempt import NoteDiagnosisEntry, PatientNote
     from app.core.clock import ClockError, Stage
     from app.core.formats import get_format
     from app.core.session import EncounterSession
 
     fmt = get_format(format_name, _data_dir() / "formats")
-    session = EncounterSession(case, fmt, shared, mode=mode)  # type: ignore[arg-type]
+    learner = getattr(args, "gui_learner", None) or "default"
+    session = EncounterSession(case, fmt, shared, mode=mode, learner=learner)  # type: ignore[arg-type]
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -350,12 +353,35 @@ def _terminal_encounter(case, shared, format_name: str, mode: str) -> int:  # ty
         session.submit_note(note)
     else:
         session.poll()
+    if session.stage is Stage.DONE:
+        _keep_in_history(case, fmt, session.attempt, args)
     out = _data_dir() / "attempts"
     out.mkdir(exist_ok=True)
     path = out / f"{session.attempt.id}.json"
     session.attempt.save(path)
     print(f"\nAttempt saved: {path}")
     return 0
+
+
+def _keep_in_history(case: Any, fmt: Any, attempt: Any, args: argparse.Namespace | None) -> None:
+    """A finished terminal attempt is scored and joins the learner's history, as in the app."""
+    from app.core.feedback import build_feedback
+    from app.core.store import Breakdown, StoreError
+
+    fb = build_feedback(case, attempt, fmt)
+    attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
+    try:
+        store = _open_store(args or argparse.Namespace())
+    except StoreError as exc:
+        print(f"(not in your history: {exc})", file=sys.stderr)
+        return
+    try:
+        store.save_attempt(attempt, Breakdown.from_feedback(fb))
+        print(f"\n{fb.summary}\nKept in {attempt.learner}'s history.")
+    except StoreError as exc:
+        print(f"(not in your history: {exc})", file=sys.stderr)
+    finally:
+        store.close()
 
 
 # -- notes ---------------------------------------------------------------------------------
@@ -534,7 +560,7 @@ def cmd_practice(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2
-    return _terminal_encounter(case, load_shared_script(), args.format, args.mode)
+    return _terminal_encounter(case, load_shared_script(), args.format, args.mode, args)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:

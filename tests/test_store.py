@@ -724,3 +724,33 @@ def test_machines_opening_a_new_database_together_upgrade_it_once(db_url: str) -
     store = Store(db_url)
     assert store.revision() == HEAD_REVISION
     store.close()
+
+
+def test_a_terminal_attempt_joins_the_learners_history(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    typed = (
+        "\nany fever?\n/leave\n67yoM cough x3d\n\nLungs clear\n\nPneumonia\nfever\n\n\n\nCXR\n\n"
+    )
+    env = {**os.environ, "OSCE_SIM_DATA": str(tmp_path)}
+    env.pop("OSCE_SIM_DATABASE", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "--learner", "Ana", "practice", "cough-fever-67m"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Kept in Ana's history." in out.stdout
+    store = Store(sqlite_url(tmp_path / "attempts.sqlite3"))
+    [row] = store.summaries("Ana")
+    assert row.case_id == "cough-fever-67m" and row.ice is not None
+    attempt = store.load_attempt(row.id)
+    assert attempt.note.history == "67yoM cough x3d" and attempt.learner == "Ana"
+    bd = store.breakdown(row.id)
+    assert bd is not None and bd.items and bd.phases
+    assert Attempt.load(tmp_path / "attempts" / f"{row.id}.json") == attempt
+    store.close()
