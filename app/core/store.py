@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,14 +43,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from app.core.attempt import Attempt
-from app.core.store_models import AttemptRow, ItemResultRow, LearnerRow, PhaseTimeRow
+from app.core.store_models import (
+    AttemptRow,
+    ItemResultRow,
+    LearnerRow,
+    PhaseTimeRow,
+    StudyPlanRow,
+)
 
 if TYPE_CHECKING:
     from app.core.feedback import Feedback
 
 # The newest migration (app/core/migrations/versions/): a database there needs no Alembic at
 # all, which keeps half a second of imports out of every start. A test checks it is the head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 # what the first release's own `schema_info` table says of a database it made
 FIRST_RELEASE_SCHEMA = 1
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -183,6 +189,16 @@ class StoredAttempt:
     breakdown: Breakdown | None
 
 
+@dataclass(frozen=True)
+class StoredPlan:
+    """What a learner entered for their study plan (app.core.plans computes the rest)."""
+
+    started_on: date
+    exam_date: date | None = None
+    report: dict[str, Any] | None = None  # app.core.plans.ScoreReport as plain data
+    sentence: str | None = None  # the learner's own words, when they rewrote the app's
+
+
 @dataclass
 class ImportReport:
     added: int = 0
@@ -235,6 +251,7 @@ A = cast(Table, AttemptRow.__table__)
 L = cast(Table, LearnerRow.__table__)
 IR = cast(Table, ItemResultRow.__table__)
 PT = cast(Table, PhaseTimeRow.__table__)
+SP = cast(Table, StudyPlanRow.__table__)
 
 
 class Store:
@@ -712,6 +729,48 @@ class Store:
         with self._errors("reading phase times"), self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return [PhaseAverage(r[0], float(r[1]), float(r[2]), int(r[3])) for r in rows]
+
+    def breakdowns(self, attempt_ids: list[str]) -> dict[str, Breakdown]:
+        """The item and phase rows of several attempts at once (the recent ones a plan's
+        readiness checks read), without decoding their records."""
+        with self._errors("reading attempts' scores"), self.engine.connect() as conn:
+            return self._breakdowns(conn, list(attempt_ids))
+
+    # -- the learner's study plan ------------------------------------------------------------
+    def study_plan(self, learner: str = DEFAULT_LEARNER) -> StoredPlan | None:
+        """The plan the learner entered; None when they have none yet."""
+        q = (
+            select(SP.c.started_on, SP.c.exam_date, SP.c.report, SP.c.sentence)
+            .join(L, L.c.id == SP.c.learner_id)
+            .where(L.c.name == learner)
+        )
+        with self._errors("reading the study plan"), self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            return None
+        return StoredPlan(row[0], row[1], json.loads(row[2]) if row[2] else None, row[3])
+
+    def save_study_plan(self, plan: StoredPlan, learner: str = DEFAULT_LEARNER) -> None:
+        """Keep the learner's plan (one per learner: a new one replaces the old)."""
+        values = {
+            "started_on": plan.started_on,
+            "exam_date": plan.exam_date,
+            "report": None if plan.report is None else json.dumps(plan.report, sort_keys=True),
+            "sentence": plan.sentence,
+            "updated_at": _now(),
+        }
+        with self._errors("saving the study plan"), self._writer.begin() as conn:
+            learner_id = self._learner_id(conn, _learner_name(learner))
+            found = conn.execute(select(SP.c.learner_id).where(SP.c.learner_id == learner_id))
+            if found.first() is None:
+                conn.execute(insert(SP).values(learner_id=learner_id, **values))
+            else:
+                conn.execute(update(SP).where(SP.c.learner_id == learner_id).values(**values))
+
+    def delete_study_plan(self, learner: str = DEFAULT_LEARNER) -> None:
+        learner_id = select(L.c.id).where(L.c.name == learner).scalar_subquery()
+        with self._errors("deleting the study plan"), self._writer.begin() as conn:
+            conn.execute(delete(SP).where(SP.c.learner_id == learner_id))
 
     # -- moving a history between machines ---------------------------------------------------
     def stored_attempts(self, learner: str = DEFAULT_LEARNER) -> list[StoredAttempt]:

@@ -8,10 +8,11 @@ convention so that both databases, and every migration, call them the same.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -103,3 +104,20 @@ class PhaseTimeRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[float] = mapped_column(Float)
     budget: Mapped[float] = mapped_column(Float)
+
+
+class StudyPlanRow(Base):
+    """A learner's study plan as they entered it: score report (JSON), exam date, sentence.
+
+    The weeks, targets and volumes are computed from it (app.core.plans), never stored.
+    """
+
+    __tablename__ = "study_plans"
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_on: Mapped[date] = mapped_column(Date)
+    exam_date: Mapped[date | None] = mapped_column(Date)
+    report: Mapped[str | None] = mapped_column(Text)
+    sentence: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
