@@ -324,7 +324,7 @@ def test_the_plan_tracks_itself_on_track_behind_postpone(store: Store, library) 
     today = START + timedelta(days=3)
     s = track(plan, history, ready, today, UTC)
     assert s.week is plan.weeks[0] and s.done_this_week == 5 and s.done_since_start == 5
-    assert s.verdict == "on track" and s.message.startswith("On track: 5 of")
+    assert s.verdict == "on track" and s.message.startswith("On track: 5 cases done")
     # two weeks on, nothing more done
     s = track(plan, history, ready, START + timedelta(days=12), UTC)
     assert s.verdict == "behind" and "cases behind the plan" in s.message

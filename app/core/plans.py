@@ -792,7 +792,7 @@ def track(
             if day and day.cases
             else "today is a rest day"
         )
-        msg = f"On track: {done_all} of {due} cases so far; {todo}."
+        msg = f"On track: {done_all} cases done, {due} asked for by today; {todo}."
     return PlanStatus(today, week, day, done_today, done_week, done_all, due, verdict, msg)
 
 

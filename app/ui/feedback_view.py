@@ -121,8 +121,9 @@ class FeedbackScreen(QWidget):
     tryAgain = Signal()
     nextCase = Signal()
     backToLibrary = Signal()
+    pdfRequested = Signal()  # the attempt as a PDF report
 
-    shortcuts = "Ctrl+R: try again · Ctrl+N: next case · Ctrl+B: case library · Ctrl+Tab: next tab · F1: all shortcuts"
+    shortcuts = "Ctrl+R: try again · Ctrl+N: next case · Ctrl+B: case library · Ctrl+Shift+S: save as PDF · Ctrl+Tab: next tab · F1: all shortcuts"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,16 +179,19 @@ class FeedbackScreen(QWidget):
         self.library_button = QPushButton("Case library (Ctrl+B)")
         self.again_button = QPushButton("Try again (Ctrl+R)")
         self.next_button = QPushButton("Next case (Ctrl+N)")
+        self.pdf_button = QPushButton("Save as PDF (Ctrl+Shift+S)")
+        self.pdf_button.clicked.connect(self.pdfRequested)
         self.library_button.clicked.connect(self.backToLibrary)
         self.again_button.clicked.connect(self.tryAgain)
         self.next_button.clicked.connect(self.nextCase)
-        for b in (self.library_button, self.again_button, self.next_button):
+        for b in (self.pdf_button, self.library_button, self.again_button, self.next_button):
             buttons.addWidget(b)
             b.setEnabled(False)
         lay.addLayout(buttons)
         shortcut(self, "Ctrl+R", self.tryAgain.emit)
         shortcut(self, "Ctrl+N", self.nextCase.emit)
         shortcut(self, "Ctrl+B", self.backToLibrary.emit)
+        shortcut(self, "Ctrl+Shift+S", self.pdfRequested.emit)
         self.feedback: Feedback | None = None
         self._filling = 0  # which show_feedback the parts being filled belong to
 
@@ -259,7 +263,7 @@ class FeedbackScreen(QWidget):
         )
 
     def _ready(self) -> None:
-        for b in (self.library_button, self.again_button, self.next_button):
+        for b in (self.pdf_button, self.library_button, self.again_button, self.next_button):
             b.setEnabled(True)
         self.again_button.setFocus()
 
