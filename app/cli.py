@@ -492,6 +492,7 @@ def cmd_import(args: argparse.Namespace, store: Any) -> int:
         f"{learner}: {r.added} attempts added, {r.updated} updated with a newer copy, "
         f"{r.unchanged} already here"
         + (f", {r.other_learner} kept under another learner" if r.other_learner else "")
+        + ("; their study plan too" if r.plan else "")
     )
     return 0
 
@@ -506,6 +507,50 @@ def cmd_fill_scores(args: argparse.Namespace, store: Any) -> int:
     print(f"{report.filled} attempts now have their checklist items and phase times")
     if report.missing:
         print(f"{len(report.missing)} left as they are: their case or exam format is not here")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, store: Any) -> int:
+    """A PDF of one saved attempt, or of a learner's progress (charts, plan, readiness)."""
+    import os
+    from datetime import UTC, datetime
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a file is written, no window shown
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.cases import load_library
+    from app.core.feedback import build_feedback
+    from app.core.formats import get_format
+    from app.core.plans import load_progress
+    from app.ui.reports import write_attempt_pdf, write_progress_pdf
+
+    _app = QApplication.instance() or QApplication([])
+    learner = args.learner_name or args.gui_learner
+    if args.progress:
+        out = args.attempt_id if args.out is None else args.out
+        if out is None:
+            print("usage: osce-sim report --progress OUT.pdf", file=sys.stderr)
+            return 2
+        progress = load_progress(store, learner, load_library().cases, datetime.now(UTC), None)
+        write_progress_pdf(progress, str(out))
+        print(f"progress of {learner} written to {out}")
+        return 0
+    if args.attempt_id is None or args.out is None:
+        print("usage: osce-sim report ATTEMPT_ID OUT.pdf", file=sys.stderr)
+        return 2
+    try:
+        attempt = store.load_attempt(args.attempt_id)
+    except KeyError:
+        print(f"no attempt {args.attempt_id!r}", file=sys.stderr)
+        return 1
+    try:
+        case = load_library().get(attempt.case_id)
+        fmt = get_format(attempt.format, _data_dir() / "formats")
+    except KeyError as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+    write_attempt_pdf(attempt, build_feedback(case, attempt, fmt), str(args.out))
+    print(f"attempt {attempt.id} ({attempt.case_title}) written to {args.out}")
     return 0
 
 
@@ -648,6 +693,15 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("attempt", metavar="ATTEMPT.json")
     fb.add_argument("--json", action="store_true", help="print JSON instead of text")
     fb.set_defaults(func=cmd_feedback)
+
+    rep = sub.add_parser(
+        "report", help="a PDF of a saved attempt, or of progress (--progress OUT.pdf)"
+    )
+    rep.add_argument("attempt_id", nargs="?", metavar="ATTEMPT_ID")
+    rep.add_argument("out", nargs="?", metavar="OUT.pdf")
+    rep.add_argument("--progress", action="store_true", help="charts, plan and readiness")
+    rep.add_argument("--learner", dest="learner_name", metavar="NAME", help="whose progress")
+    rep.set_defaults(func=_store_command, store_func=cmd_report)
 
     lrn = sub.add_parser("learners", help="list the learners, or add one")
     lsub = lrn.add_subparsers(dest="learners_command")

@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,7 @@ from app.core.store import (
     ItemResult,
     PhaseResult,
     Store,
+    StoredPlan,
     StoreError,
     database_url,
     sqlite_url,
@@ -483,16 +484,19 @@ def test_export_and_import_move_everything_once(db_url: str, tmp_path: Path) -> 
     source = Store(db_url)
     mine = _history(source)
     _history(source, "Ben")  # someone else's: not in Ana's file
+    plan = StoredPlan(date(2026, 11, 2), date(2027, 1, 15), {"ice": "fail"}, "I failed because")
+    source.save_study_plan(plan, "Ana")
     path = tmp_path / "ana.json"
     assert export_json(source, "Ana", path) == 3
     laptop = Store(sqlite_url(tmp_path / "laptop.sqlite3"))
     learner, report = import_file(laptop, path)
-    assert learner == "Ana" and (report.added, report.unchanged) == (3, 0)
+    assert learner == "Ana" and (report.added, report.unchanged, report.plan) == (3, 0, True)
+    assert laptop.study_plan("Ana") == plan
     assert [laptop.load_attempt(a.id) for a in mine] == mine
     assert [laptop.breakdown(a.id) for a in mine] == [BREAKDOWN, None, BREAKDOWN]
     assert laptop.summaries("Ana") == source.summaries("Ana")
     _, again = import_file(laptop, path)  # the same file twice: nothing twice
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert (again.added, again.updated, again.unchanged, again.plan) == (0, 0, 3, False)
     assert len(laptop.summaries("Ana")) == 3
     # practice goes on at the laptop; the older copy on the first machine does not win
     rescored = mine[0].model_copy(update={"scores": {"ice": 0.99}})

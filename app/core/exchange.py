@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.core.atomic import write_text_atomically
 from app.core.attempt import Attempt
-from app.core.store import Breakdown, ImportReport, Store, StoredAttempt
+from app.core.store import Breakdown, ImportReport, Store, StoredAttempt, StoredPlan
 
 KIND = "osce-sim attempts"
 EXPORT_VERSION = 1
@@ -48,11 +48,14 @@ class ExchangeError(ValueError):
 
 def export_data(store: Store, learner: str) -> dict[str, Any]:
     items = store.stored_attempts(learner)
+    plan = store.study_plan(learner)
     return {
         "kind": KIND,
         "export_version": EXPORT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(),
         "learner": learner,
+        # what the learner entered for their plan: the rest is computed again from attempts
+        "study_plan": None if plan is None else _plan_dict(plan),
         "attempts": [
             {
                 "saved_at": s.saved_at.isoformat(),
@@ -101,10 +104,44 @@ def read_export(path: Path) -> tuple[str, list[StoredAttempt]]:
 
 
 def import_file(store: Store, path: Path, learner: str | None = None) -> tuple[str, ImportReport]:
-    """Import an export into `learner` (default: the learner it was exported from)."""
+    """Import an export into `learner` (default: the learner it was exported from).
+
+    The study plan in it is kept only when the learner has none here: one entered on this
+    machine is never overwritten by an older one from another.
+    """
     named, items = read_export(path)
+    plan = read_plan(path)
     target = learner or named
-    return target, store.import_attempts(items, target)
+    report = store.import_attempts(items, target)
+    if plan is not None and store.study_plan(target) is None:
+        store.save_study_plan(plan, target)
+        report.plan = True
+    return target, report
+
+
+def read_plan(path: Path) -> StoredPlan | None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    p = data.get("study_plan") if isinstance(data, dict) else None
+    if not p:
+        return None
+    try:
+        return StoredPlan(
+            started_on=date.fromisoformat(p["started_on"]),
+            exam_date=date.fromisoformat(p["exam_date"]) if p.get("exam_date") else None,
+            report=p.get("report"),
+            sentence=p.get("sentence"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExchangeError(f"{path}: the study plan cannot be read: {exc}") from exc
+
+
+def _plan_dict(plan: StoredPlan) -> dict[str, Any]:
+    return {
+        "started_on": plan.started_on.isoformat(),
+        "exam_date": plan.exam_date.isoformat() if plan.exam_date else None,
+        "report": plan.report,
+        "sentence": plan.sentence,
+    }
 
 
 def csv_text(store: Store, learner: str) -> str:

@@ -205,6 +205,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     other_learner: int = 0  # the same attempt is already there under another learner: kept
+    plan: bool = False  # the export's study plan was taken (the learner had none here)
 
 
 def sqlite_url(path: Path) -> str:
