@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
-from app.core.attempt import Attempt
 from app.core.case_schema import Case
 from app.core.cis import BEHAVIOURS
 from app.core.feedback import BANDS, FINISH_BY_MINUTE
@@ -193,12 +192,13 @@ def load_history(store: Store, learner: str = DEFAULT_LEARNER, recent: int = REC
     done = [s for s in summaries if s.finished_at is not None]
     last = done[-recent:] if recent else []
     rows = store.breakdowns([s.id for s in last])
+    records = store.raw_records([s.id for s in last])
     recent_list: list[RecentAttempt] = []
     for s in last:
-        try:
-            record = store.load_attempt(s.id)
-        except KeyError:  # deleted meanwhile
+        record = records.get(s.id)
+        if record is None:  # deleted meanwhile
             continue
+        note = record.get("note") or {}
         bd = rows.get(s.id)
         cis_items = [i for i in bd.items if i.domain == "cis"] if bd else []
         recent_list.append(
@@ -206,8 +206,8 @@ def load_history(store: Store, learner: str = DEFAULT_LEARNER, recent: int = REC
                 s.id,
                 s.started_at,
                 s.finished_by_14 if s.finished_by_14 is not None else _fb14(record),
-                len([d for d in record.note.diagnoses if d.diagnosis.strip()]),
-                len([t for t in record.note.studies if t.strip()]),
+                len([d for d in note.get("diagnoses", []) if str(d.get("diagnosis", "")).strip()]),
+                len([t for t in note.get("studies", []) if str(t).strip()]),
                 frozenset(i.item_id for i in cis_items if i.met),
                 frozenset(i.item_id for i in cis_items),
             )
@@ -215,10 +215,11 @@ def load_history(store: Store, learner: str = DEFAULT_LEARNER, recent: int = REC
     return History(summaries, store.item_rates(learner), store.phase_averages(learner), recent_list)
 
 
-def _fb14(record: Attempt) -> bool | None:
-    if record.encounter_seconds is None:
+def _fb14(record: Mapping[str, Any]) -> bool | None:
+    seconds = record.get("encounter_seconds")
+    if not isinstance(seconds, int | float):
         return None
-    return record.encounter_seconds <= FINISH_BY_MINUTE * 60 + 1e-9
+    return float(seconds) <= FINISH_BY_MINUTE * 60 + 1e-9
 
 
 def _mean(xs: Iterable[float | None]) -> float | None:

@@ -9,6 +9,7 @@ very same ones.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 
@@ -22,7 +23,7 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QMargins, Qt, Signal
+from PySide6.QtCore import QDate, QMargins, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -104,6 +105,7 @@ SHORT_PHASE = {
     "plan": "Plan",
     "closure": "Closure",
 }
+MAX_POINTS = 150  # per line: 1,000 attempts would cost 50 ms to draw, and show nothing more
 SMOOTH = 5  # scores over time: the mean of the last 5 attempts, so a trend shows through
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 Now = Callable[[], datetime]
@@ -153,8 +155,7 @@ def _line(
 ) -> QLineSeries:
     s = QLineSeries()
     s.setName(name)
-    for x, y in points:
-        s.append(x, y)
+    s.replace([QPointF(x, y) for x, y in points])  # one call, not one per point
     pen = QPen(QColor(colour))
     pen.setWidthF(1.5 if dashed else 2.0)
     if dashed:
@@ -182,6 +183,8 @@ def scores_chart(p: Progress) -> QChart:
                 continue
             window = [*window[-(SMOOTH - 1) :], v]
             pts.append((i, 100 * sum(window) / len(window)))
+        step = max(1, math.ceil(len(pts) / MAX_POINTS))  # a smooth mean needs no more
+        pts = pts[::-1][::step][::-1]  # every step-th, ending on the latest
         series = [_line(chart, DOMAIN_NAMES[k], pts, COLOURS[k])]
         line = 100 * BANDS[k][1]
         pass_line = _line(
@@ -406,6 +409,7 @@ class DashboardScreen(QWidget):
         self.next_list = QListWidget()
         self.next_list.setAccessibleName("What next")
         self.next_list.setWordWrap(True)
+        self.next_list.setSpacing(3)
         self.next_list.itemActivated.connect(self._case_activated)
         box = QGroupBox("What next (Enter or double-click: the door sign)")
         QVBoxLayout(box).addWidget(self.next_list)
@@ -468,12 +472,15 @@ class DashboardScreen(QWidget):
             self.result_boxes[k] = (verdict, distance)
         self.started = QDateEdit()
         self.started.setCalendarPopup(True)
+        self.started.setDisplayFormat("yyyy-MM-dd")
         self.started.setAccessibleName("The plan starts on")
         form.addRow("Plan starts on:", self.started)
         exam_row = QHBoxLayout()
         self.has_exam = QCheckBox("I have an exam date:")
         self.exam_date = QDateEdit()
         self.exam_date.setCalendarPopup(True)
+        self.exam_date.setDisplayFormat("yyyy-MM-dd")
+        self.has_exam.toggled.connect(self.exam_date.setEnabled)
         self.exam_date.setAccessibleName("Exam date")
         exam_row.addWidget(self.has_exam)
         exam_row.addWidget(self.exam_date, 1)
@@ -652,6 +659,7 @@ class DashboardScreen(QWidget):
             QDate(plan.started_on.year, plan.started_on.month, plan.started_on.day)
         )
         self.has_exam.setChecked(plan.exam_date is not None)
+        self.exam_date.setEnabled(plan.exam_date is not None)
         ed = plan.exam_date or plan.end
         self.exam_date.setDate(QDate(ed.year, ed.month, ed.day))
         self.sentence_edit.setPlainText(
