@@ -68,7 +68,7 @@ def test_the_dashboard_loads_off_the_gui_thread_and_draws_every_chart(
         ["ICE", "CIS", "SEP", "ICE pass line", "CIS pass line", "SEP pass line"]
     )
     ice = next(s for s in lines if s.name() == "ICE")
-    assert ice.count() == 120
+    assert ice.count() == 120 and ice.at(ice.count() - 1).x() == 120
     assert next(s for s in lines if s.name() == "CIS pass line").at(0).y() == 80.0
     groups = dashboard.views["groups"].chart()
     bars = next(s for s in groups.series() if isinstance(s, QBarSeries))
@@ -207,3 +207,25 @@ def test_the_feedback_screen_offers_the_pdf(qtbot) -> None:  # type: ignore[no-u
         screen.pdf_button.setEnabled(True)
         screen.pdf_button.click()
     _ = Breakdown  # the store's rows type, imported for the generated attempts
+
+
+def test_the_window_writes_both_pdfs_off_the_gui_thread(  # type: ignore[no-untyped-def]
+    qtbot, services: Services, library, shared, step2cs, tmp_path: Path
+) -> None:
+    fill(services.store, library.cases, 20, datetime.now(UTC) - timedelta(days=8))
+    w = open_window(qtbot, services)
+    w.library_screen.progress_button.click()
+    assert w.dashboard is not None
+    with qtbot.waitSignal(w.dashboard.loaded, timeout=20000):
+        pass
+    with qtbot.waitSignal(w.pdfWritten, timeout=30000) as sig:
+        w.save_progress_pdf(str(tmp_path / "progress.pdf"))
+    assert sig.args == [str(tmp_path / "progress.pdf")]
+    assert (tmp_path / "progress.pdf").read_bytes().startswith(b"%PDF")
+    case = library.cases["chest-pain-exertional-56m"]
+    attempt = run_attempt(case, shared, step2cs, PatientNote(history="Chest pressure."))
+    w.last_feedback, w.last_attempt = build_feedback(case, attempt, step2cs), attempt
+    with qtbot.waitSignal(w.pdfWritten, timeout=30000):
+        w.save_attempt_pdf(str(tmp_path / "attempt.pdf"))
+    assert "Chest pressure." in _pdf_text(tmp_path / "attempt.pdf")
+    w.close()

@@ -213,11 +213,10 @@ def progress_html(p: Progress, charts: list[str]) -> str:
     )
     warn = "".join(f"<p class='missed'>{_esc(w)}</p>" for w in plan.warnings)
     imgs = "".join(f"<p><img src='{c}' width='500'></p>" for c in charts)
-    actions = "".join(
-        f"<li><b>Week {w.number}</b>: {_esc('; '.join(w.actions))}</li>"
-        for w in plan.weeks
-        if p.status.week is w
-    )
+    week = p.status.week
+    actions = "".join(f"<li>{_esc(a)}</li>" for a in (week.actions if week else ()))
+    if actions:
+        actions = f"<p><b>This week (week {week.number if week else ''})</b></p><ul>{actions}</ul>"
     n = len(p.history.finished)
     return f"""
 <h1>Progress: {_esc(p.learner)}</h1>
@@ -230,7 +229,7 @@ def progress_html(p: Progress, charts: list[str]) -> str:
 {plan.total_cases} cases.</p>
 {report}{warn}
 <table width='100%'><tr><th>Week</th><th>Stage</th><th>Dates</th><th>Cases done / plan</th><th>Hours</th></tr>{weeks}</table>
-{today}<ul>{actions}</ul>
+{today}{actions}
 <h2>Readiness checklist</h2>
 {readiness_html(p)}
 <h2>What next</h2>
@@ -242,10 +241,17 @@ def progress_html(p: Progress, charts: list[str]) -> str:
 """
 
 
+def progress_parts(p: Progress) -> tuple[str, dict[str, QImage]]:
+    """The report's HTML and its chart images: the charts are widgets' kin and are drawn on
+    the GUI thread (some 150 ms); `write_pdf` of the result may then run on a worker."""
+    images = {f"chart://{key}": chart_image(fn(p)) for key, fn in CHARTS}
+    return progress_html(p, list(images)), images
+
+
 def write_progress_pdf(p: Progress, path: str) -> None:
-    images: dict[str, QImage] = {}
-    for key, fn in CHARTS:
-        images[f"chart://{key}"] = chart_image(fn(p))
-    write_pdf(
-        progress_html(p, list(images)), path, images, f"OSCE Simulator: progress of {p.learner}"
-    )
+    body, images = progress_parts(p)
+    write_pdf(body, path, images, progress_title(p))
+
+
+def progress_title(p: Progress) -> str:
+    return f"OSCE Simulator: progress of {p.learner}"
