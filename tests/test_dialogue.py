@@ -505,3 +505,24 @@ def test_a_caller_speaking_for_the_patient_denies_in_the_third_person(shared: Sh
     conv = Conversation(DialogueEngine(self_call, shared))
     replies = [conv.ask(q) for q in (*questions[:3], "Have you had any double vision?")]
     assert "I haven't had any double vision" in replies[3].text
+
+
+def test_close_calls_go_to_the_item_the_words_are_typical_of(engines) -> None:  # type: ignore[no-untyped-def]
+    # one phrasing of another item shares a few words; every phrasing of the right one does
+    heart = "has a doctor ever told you there's something wrong with your heart?"
+    assert ask(engines, CHEST, heart).items == ["cardiac-history"]
+    assert ask(engines, HEAD, "Have you tried treating them yourself in any way?").items == [
+        "treatments-tried"
+    ]
+    assert ask(engines, HEAD, "are you taking something for the pain almost every day?").items == [
+        "analgesic-days"
+    ]
+
+
+def test_reranker_never_overrules_a_phrasing_said_word_for_word(engines) -> None:  # type: ignore[no-untyped-def]
+    # "how many" is typical of frequency, but the case's own onset phrasing says exactly this
+    assert ask(engines, HEAD, "How many months have you had them?").items == ["onset"]
+    engine = engines[HEAD]
+    best = {0: 1.0, 1: 0.95, 2: 0.2}
+    engine._rerank(best, {0: 1.0, 1: 0.5, 2: 0.2}, {"zzz-unknown"})
+    assert best == {0: 1.0, 1: 0.95, 2: 0.2}  # words no candidate uses move nothing

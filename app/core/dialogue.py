@@ -57,6 +57,12 @@ DECISIVE_BONUS = 0.35  # for the family history when the question names the fami
 SPLIT_SLACK = 0.15  # how much worse than the whole the weakest part may match
 DEFAULT_NEGATIVE_PENALTY = 0.2  # a script item this close behind a default negative wins
 MARGIN = 0.08  # a runner-up this close with another answer makes the question ambiguous
+# The close-call reranker (see DialogueEngine._rerank): how far it moves a candidate per word,
+# its smoothing, and which candidates it compares (the best few within a window of the top).
+RERANK_WEIGHT = 0.3
+RERANK_SMOOTHING = 0.5
+RERANK_POOL = 6
+RERANK_WINDOW = 0.3
 
 # Which statement intent a detected CIS behaviour stands for, when matching is unsure.
 _BEHAVIOUR_INTENT = {
@@ -694,6 +700,10 @@ class DialogueEngine:
             sx = _sx_key(cand.topic)
             if sx is not None and cand.kind != "shared":
                 self._by_symptom[sx].append(ci)
+        # each candidate's analysed phrasings (the analyzer caches them anyway) and their
+        # weights, for the reranker's word counts
+        self._analysed = analysed
+        self._weights = weights
         self._index: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
         self._norms: list[list[float]] = []
         for ci, an in enumerate(analysed):
@@ -770,6 +780,7 @@ class DialogueEngine:
                 coverage[ci] = dot / q_sq
         # everyday-English closeness breaks ties the lexicon cannot ("keep fit" ~ exercise);
         # as a z-score, so it shifts candidates relative to each other, never all of them
+        lexical = dict(best)
         sims = self.semantic_similarity(analysis.words)
         for ci in best:
             best[ci] += SEMANTIC_WEIGHT * (float(sims[ci]) - SEMANTIC_BASELINE)
@@ -811,8 +822,49 @@ class DialogueEngine:
         if named:
             for ci in self._open_questions:
                 best.pop(ci, None)
+        self._rerank(best, lexical, feats)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
         return [Scored(self.candidates[ci], s, coverage[ci]) for ci, s in ranked]
+
+    def _rerank(self, best: dict[int, float], lexical: dict[int, float], feats: set[str]) -> None:
+        """Close calls settled by the words that tell the items apart.
+
+        The first stage scores each candidate by its single closest phrasing, so an item whose
+        one phrasing happens to share the question's words can beat the item those words are
+        typical of ("how long does each one last?" is duration, although one phrasing of the
+        onset says "how long"). Among the candidates within RERANK_WINDOW of the best, a naive
+        Bayes likelihood over all of each one's phrasings (how often each of the question's
+        words occurs in them) moves each by its distance from the likeliest, per word.
+        """
+        if len(best) < 2:
+            return
+        order = sorted(best.items(), key=lambda kv: -kv[1])[:RERANK_POOL]
+        pool = [ci for ci, s in order if order[0][1] - s <= RERANK_WINDOW]
+        if len(pool) < 2:
+            return
+        counts: dict[int, dict[str, float]] = {}
+        for ci in pool:
+            c: dict[str, float] = defaultdict(float)
+            for an, w in zip(self._analysed[ci], self._weights[ci], strict=True):
+                for f in feats.intersection(an.features):
+                    c[f] += w
+            counts[ci] = c
+        # only words some candidate of the pool uses: the others tell nothing between them
+        words = [f for f in feats if any(f in counts[ci] for ci in pool)]
+        if not words:
+            return
+        alpha = RERANK_SMOOTHING
+        likelihood = {
+            ci: sum(
+                math.log((counts[ci].get(f, 0.0) + alpha) / (sum(self._weights[ci]) + 2 * alpha))
+                for f in words
+            )
+            for ci in pool
+        }
+        top = max(likelihood.values())
+        for ci in pool:
+            closeness = min(lexical.get(ci, 0.0), 1.0)
+            best[ci] += RERANK_WEIGHT * (likelihood[ci] - top) / len(words) * (1.0 - closeness)
 
     def _decide(self, ranked: list[Scored], threshold: float) -> list[Scored] | None:
         """The candidates to answer with, or None when the question is not clear enough."""
