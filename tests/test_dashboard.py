@@ -229,3 +229,21 @@ def test_the_window_writes_both_pdfs_off_the_gui_thread(  # type: ignore[no-unty
         w.save_attempt_pdf(str(tmp_path / "attempt.pdf"))
     assert "Chest pressure." in _pdf_text(tmp_path / "attempt.pdf")
     w.close()
+
+
+def test_a_learner_with_no_attempts_sees_the_seeds_minimum_plan(
+    qtbot, store: Store, library
+) -> None:  # type: ignore[no-untyped-def]
+    workers = Workers(1)
+    d = DashboardScreen(store, library.cases, workers, now=lambda: NOW, tz=UTC)
+    qtbot.addWidget(d)
+    d.show()
+    with qtbot.waitSignal(d.loaded, timeout=20000) as sig:
+        d.refresh("Nobody yet")
+    p = sig.args[0]
+    assert p.plan.source == "none" and len(p.plan.weeks) == 4
+    assert "I do not know yet" in d.sentence.text()
+    assert d.missed.rowCount() == 0 and d.next_list.count() == 5
+    assert all("never practised" in " ".join(s.reasons) for s in p.next_cases)
+    assert d.readiness.text().count("–") >= 6
+    workers.wait()
