@@ -225,6 +225,7 @@ def test_a_telephone_call_has_no_exam_and_no_hand_washing(
     assert "introduction" in cis and "wash_hands" not in cis
     # the advice for a silent call speaks of the phone, not of knocking or examining
     silent = build_feedback(case, Attempt(case_id=case.id, format="step2cs"), step2cs)
+    assert silent.ice.score == 0.0  # no free credit for the exam a call cannot have
     advice = {m.id: m.advice for m in silent.cis.missed}
     assert "examine" not in advice["permission"] and "Knock" not in advice["introduction"]
     # the same call in person does ask for washed hands

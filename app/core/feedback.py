@@ -243,12 +243,10 @@ def _ice(case: Case, attempt: Attempt, note: NoteScore) -> Domain:
             dom.notes.append(f"Note quality: {q.label} ({q.detail}).")
     hist_part = sum(1 for i in dg if i.id in asked) / len(dg) if dg else 1.0
     exam_part = sum(1 for i in pe if i.id in examined) / len(pe) if pe else 1.0
-    dom.score = round(
-        ICE_WEIGHTS["history"] * hist_part
-        + ICE_WEIGHTS["exam"] * exam_part
-        + ICE_WEIGHTS["note"] * note.score,
-        4,
-    )
+    hist_w, exam_w = ICE_WEIGHTS["history"], ICE_WEIGHTS["exam"]
+    if not pe:  # a phone call examines nothing: all of data gathering is the history
+        hist_w, exam_w = hist_w + exam_w, 0.0
+    dom.score = round(hist_w * hist_part + exam_w * exam_part + ICE_WEIGHTS["note"] * note.score, 4)
     dom.band = band("ice", dom.score)
     return dom
 

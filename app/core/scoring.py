@@ -241,7 +241,10 @@ def score_note(case: Case, note: PatientNote, reader: NoteReader | None = None) 
 
     out.quality = _quality(note, out, read, telephone=case.encounter_type == "telephone")
     out.parts = _parts(out, len(ck.diagnoses), len(ck.tests))
-    out.score = round(sum(NOTE_WEIGHTS[k] * v for k, v in out.parts.items()), 4)
+    weights = dict(NOTE_WEIGHTS)
+    if not ck.exam:  # a phone call's note has no exam findings: the history carries their weight
+        weights["history"], weights["exam"] = weights["history"] + weights["exam"], 0.0
+    out.score = round(sum(weights[k] * v for k, v in out.parts.items()), 4)
     return out
 
 
