@@ -98,6 +98,8 @@ def script_for(case: Case) -> list[Step]:
     ]
     questions = [h.phrasings[0] for h in case.history]
     t = 60.0
+    if phone:  # nothing to examine: permission is asked before the personal questions
+        steps.append(Step(50, say("Is it all right if I ask you some personal questions too?")))
     gap = min(20.0, 400.0 / max(1, len(questions)))
     for i, q in enumerate(questions):
         steps.append(Step(t, say(q), "encounter" if i == len(questions) // 2 else None))
