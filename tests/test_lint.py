@@ -92,6 +92,21 @@ def test_vital_signs_that_disagree_with_the_door(shared: SharedScript, step2cs: 
     assert any("heart rate 120 in the model note, 88 on the door" in m for m in msgs), msgs
 
 
+def test_a_telephone_case_with_an_exam_or_a_silent_note(
+    shared: SharedScript, step2cs: ExamFormat
+) -> None:
+    data = yaml.safe_load((CASES / "telephone-fever-child-2y.yaml").read_text(encoding="utf-8"))
+    phone = parse_case(yaml.safe_dump(data, sort_keys=False), "phone.yaml")
+    assert _messages(phone, shared, step2cs) == []
+    data["door"]["vitals"] = {"bp": "90/60", "hr": 120, "rr": 30, "temp_c": 39.3}
+    data["checklists"]["physical_exam"] = [{"id": "pe-ears", "text": "Looked in the ears"}]
+    data["model_note"]["physical_exam"] = "Not examined."
+    msgs = _messages(parse_case(yaml.safe_dump(data, sort_keys=False), "p.yaml"), shared, step2cs)
+    assert "door.vitals: a telephone encounter has no vitals" in msgs, msgs
+    assert any(m.startswith("checklists.physical_exam: a telephone") for m in msgs), msgs
+    assert any(m.startswith("model_note.physical_exam: should say") for m in msgs), msgs
+
+
 def test_cli_lint_names_file_field_and_line(tmp_path: Path) -> None:
     data = yaml.safe_load(CHEST.read_text(encoding="utf-8"))
     data["model_note"]["studies"].append("x" * 120)

@@ -286,6 +286,35 @@ def check_door_sign(case: Case) -> list[LintFinding]:
     return out
 
 
+def check_telephone(case: Case) -> list[LintFinding]:
+    """A phone call has nothing to measure or examine, and its model note says so."""
+    if case.encounter_type != "telephone":
+        return []
+    out: list[LintFinding] = []
+    why = "a telephone encounter has no physical exam"
+    if case.door.vitals is not None:
+        out.append(LintFinding(case.id, ("door", "vitals"), "a telephone encounter has no vitals"))
+    if case.exam:
+        out.append(LintFinding(case.id, ("exam",), why))
+    if case.checklists.physical_exam:
+        out.append(LintFinding(case.id, ("checklists", "physical_exam"), why))
+    if case.checklists.note.exam:
+        out.append(LintFinding(case.id, ("checklists", "note", "exam"), why))
+    for d, dx in enumerate(case.model_note.diagnoses):
+        if dx.exam:
+            out.append(LintFinding(case.id, ("model_note", "diagnoses", d, "exam"), why))
+    if not re.search(r"\b(?:tele)?phone\b|\bcall\b", fold(case.model_note.physical_exam)):
+        out.append(
+            LintFinding(
+                case.id,
+                ("model_note", "physical_exam"),
+                'should say that it was a telephone encounter ("No physical exam: telephone '
+                'encounter.")',
+            )
+        )
+    return out
+
+
 def check_conflicting_phrasings(case: Case) -> list[LintFinding]:
     """No two script items are given the same question with different answers."""
     out: list[LintFinding] = []
@@ -315,6 +344,7 @@ def lint_case(case: Case, shared: SharedScript, limits: NoteLimits) -> list[Lint
         *check_reachability(case, engine),
         *check_model_note(case, limits),
         *check_door_sign(case),
+        *check_telephone(case),
     ]
 
 
