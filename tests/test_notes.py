@@ -269,6 +269,11 @@ def test_quantities_layout_and_rater_judgement(note: str, label: str, expected: 
         ("PMH: MI, HTN, no lung dz", "No personal history of COPD OR lung disease", True),
         ("Pt has asthma.", "Family history of COPD OR asthma", False),
         ("Denies SI, still enjoys gardening.", "No anhedonia OR still enjoys gardening", True),
+        # an alternative that says the absence in positive words keeps its own polarity
+        ("Dry cough x1d.", "No sputum OR dry cough OR nonproductive cough", True),
+        ("Cough, non-productive.", "No sputum OR dry cough OR nonproductive cough", True),
+        ("Productive cough.", "No sputum OR dry cough OR nonproductive cough", False),
+        ("First episode of back pain.", "No prior back pain OR first episode", True),
     ],
 )
 def test_alternatives_share_the_polarity_of_the_first(

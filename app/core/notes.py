@@ -2738,9 +2738,11 @@ def _either(text: str) -> list[str]:
 
 
 # words that make an alternative a positive statement of its own ("No anhedonia OR still
-# enjoys activities"): it does not take the first alternative's denial
+# enjoys activities"), or say the first one's absence in positive words ("No sputum OR dry
+# cough", "No prior back pain OR first episode"): it does not take the first one's denial
 _OWN_POLARITY = frozenset(
     {"still", "normal", "normally", "intact", "enjoys", "enjoy", "able", "good", "well", "fine"}
+    | {"dry", "nonproductive", "unproductive", "first"}
 )
 
 
@@ -2976,6 +2978,7 @@ _WEAK_NOUNS = frozenset(
 )
 _CARRIER_NOUNS = frozenset({"diet", "amount", "medic"})  # meals, amounts, medicines
 _DENIABLE_NOUNS = frozenset({"pain", "bleed", "swell"})  # "no pain" denies "no pelvic pain"
+_NEGATING_PREFIXES = frozenset({"non", "un"})  # a prefix a term may be written apart from
 _ROOT_MIN = 6  # a stem this long is a root inside longer words ("thyroid" in "hypothyroid")
 _AMOUNT_KINDS = frozenset({"number", "duration", "frequency", "temperature", "mass", "count"})
 PARTIAL_MIN_UNITS = 3  # labels with this many content units may miss some of them
@@ -3083,6 +3086,7 @@ class NoteMatcher:
             (optional if generic else required).append((n, hits))
         # a concept the note spells out in other order ("pressure in the chest")
         expanded: list[tuple[int, list[int]]] = []
+        negating: set[int] = set()
         for n, hits in required:
             u = alt.units[n]
             stems = [st for st in u.fallback if st not in _GENERIC_STEMS]
@@ -3128,6 +3132,10 @@ class NoteMatcher:
                     if loose:
                         optional.append((-1, hits_m))
                     else:
+                        if st in _NEGATING_PREFIXES:
+                            # "non" of "nonproductive cough": a "productive cough" says the
+                            # opposite, so the long label's leave-out-a-word allowance skips it
+                            negating.add(-1 - len(expanded))
                         expanded.append((-1 - len(expanded), hits_m))
             else:
                 expanded.append((n, hits))
@@ -3157,7 +3165,7 @@ class NoteMatcher:
                 or alt.units[n].value in _POLARITY_STEMS
                 or alt.units[n].value == "w.normal"  # "Normal wet diapers" is not "2 wet diapers"
             )
-        }
+        } | negating
         if sum(1 for _, hits in required if not hits) > allowed:
             return []
         head_kind = alt.units[alt.head].kind
