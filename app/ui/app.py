@@ -14,9 +14,12 @@ from app.core.cases import load_library, load_shared_script
 from app.core.drafts import DraftStore
 from app.core.formats import load_formats
 from app.core.resources import user_data_dir
+from app.core.settings import Settings
 from app.core.store import Store, StoreError, database_url, sqlite_url
 from app.speech.speaker import start_speaker
 from app.ui.main_window import MainWindow, Services
+from app.ui.push_to_talk import Listening
+from app.ui.recording import AudioServices
 
 SWITCH_INTERVAL_S = 0.001
 
@@ -80,9 +83,12 @@ def default_services(
         formats=formats,
         store=store,
         drafts=DraftStore(folder),
+        audio=AudioServices.for_folder(folder),  # recording only once the learner agrees
         # the SP's voice where a speech engine and an output device exist, else text only with
         # the reason; it starts in the background so the window does not wait for it
         speaker=start_speaker(),
+        # asking aloud through the microphone chosen in Sound check (read at each encounter)
+        listening=Listening.default(lambda: Settings.load(folder).input_device),
         learner=learner,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,6 +35,15 @@ from app.ui.widgets import Banner, scaled_font, shortcut
 ALL = "All"
 COLUMNS = ("Case", "Complaint group", "Difficulty", "Last practised", "How it went")
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+AskName = Callable[[QWidget, str, str], "str | None"]
+
+
+def ask_name(parent: QWidget, title: str, label: str) -> str | None:
+    """A name typed into a small dialog; None when cancelled (tests pass their own)."""
+    text, ok = QInputDialog.getText(parent, title, label)
+    return text if ok else None
 
 
 def result_text(s: AttemptSummary) -> str:
@@ -64,8 +75,11 @@ class LibraryScreen(QWidget):
     startRequested = Signal(str, str, str)  # case id, format name, mode
     resumeRequested = Signal()
     discardRequested = Signal()
+    learnerChosen = Signal(str)  # an existing learner's name
+    newLearnerRequested = Signal()
+    progressRequested = Signal()  # the dashboard: charts, readiness, the plan
 
-    shortcuts = "Enter: start the case · Ctrl+F: search · Alt+E/Alt+P: exam or practice mode · F1: all shortcuts"
+    shortcuts = "Enter: start the case · Ctrl+F: search · Alt+E/Alt+P: exam or practice mode · Alt+L/Alt+N: choose or add a learner · Ctrl+Shift+D: progress and plan · F1: all shortcuts"
 
     def __init__(self, formats: dict[str, ExamFormat], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +89,25 @@ class LibraryScreen(QWidget):
 
         title = QLabel("Case library")
         title.setFont(scaled_font(self, 1.8, bold=True))
-        lay.addWidget(title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(title)
+        title_row.addStretch(1)
+        # whose history the library shows and new attempts go to: learners share a machine
+        self.learner = QComboBox()
+        self.learner.setAccessibleName("Learner")
+        self.learner.setMinimumContentsLength(12)
+        self.learner.activated.connect(lambda i: self.learnerChosen.emit(self.learner.itemText(i)))
+        learner_label = QLabel("&Learner:")
+        learner_label.setBuddy(self.learner)
+        title_row.addWidget(learner_label)
+        title_row.addWidget(self.learner)
+        self.new_learner = QPushButton("&New learner…")
+        self.new_learner.clicked.connect(self.newLearnerRequested)
+        title_row.addWidget(self.new_learner)
+        self.progress_button = QPushButton("Progress and plan (Ctrl+Shift+D)")
+        self.progress_button.clicked.connect(self.progressRequested)
+        title_row.addWidget(self.progress_button)
+        lay.addLayout(title_row)
 
         self.resume_banner = Banner()
         lay.addWidget(self.resume_banner)
@@ -148,8 +180,11 @@ class LibraryScreen(QWidget):
         self.modes = QButtonGroup(self)
         self.modes.addButton(self.practice)
         self.modes.addButton(self.exam)
+        self.peer = QRadioButton("Pee&r (a partner plays the patient)")
+        self.modes.addButton(self.peer)
         bottom.addWidget(self.practice)
         bottom.addWidget(self.exam)
+        bottom.addWidget(self.peer)
         self.start_button = QPushButton("Start the case")
         self.start_button.setDefault(True)
         self.start_button.setAccessibleName("Start the selected case")
@@ -161,8 +196,16 @@ class LibraryScreen(QWidget):
         self.group.currentTextChanged.connect(self._refilter)
         self.difficulty.currentTextChanged.connect(self._refilter)
         shortcut(self, "Ctrl+F", self.search.setFocus)
+        shortcut(self, "Ctrl+Shift+D", self.progressRequested.emit)
         shortcut(self, "Return", self.start)
         shortcut(self, "Enter", self.start)
+
+    def set_learners(self, names: list[str], current: str) -> None:
+        self.learner.blockSignals(True)
+        self.learner.clear()
+        self.learner.addItems(names if current in names else [*names, current])
+        self.learner.setCurrentText(current)
+        self.learner.blockSignals(False)
 
     def set_format(self, name: str) -> None:
         i = self.format.findData(name)
@@ -236,6 +279,8 @@ class LibraryScreen(QWidget):
         return str(value) if value else None
 
     def mode(self) -> str:
+        if self.peer.isChecked():
+            return "peer"
         return "exam" if self.exam.isChecked() else "practice"
 
     def start(self) -> None:

@@ -18,7 +18,14 @@ from typing import TypeVar
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
 
 from app.core import cis
 from app.core.attempt import Attempt
@@ -30,15 +37,20 @@ from app.core.drafts import Draft, DraftError, DraftStore
 from app.core.feedback import Feedback, build_feedback
 from app.core.formats import DEFAULT_FORMAT, ExamFormat
 from app.core.notes import default_reader
+from app.core.peer import PeerSession
 from app.core.session import EncounterSession
-from app.core.store import Breakdown, Store
+from app.core.store import DEFAULT_LEARNER, Breakdown, Store, StoreError
 from app.speech import Speaker, TextOnly
+from app.ui.dashboard import DashboardScreen
 from app.ui.door import DoorScreen
 from app.ui.encounter import Confirm, EncounterScreen, ask_user
 from app.ui.feedback_view import FeedbackScreen
-from app.ui.library import LibraryScreen
+from app.ui.library import AskName, LibraryScreen, ask_name
 from app.ui.models import AUTOSAVE_MS, NoteModel, SessionModel
 from app.ui.note import DiagnosisBox, NoteScreen, diagnosis_box
+from app.ui.peer import PeerController, PeerEncounterScreen
+from app.ui.push_to_talk import Listening
+from app.ui.recording import AudioServices, EncounterRecording, RecordingLight, measure_attempt
 from app.ui.widgets import mmss, shortcut
 from app.ui.workers import Workers
 
@@ -87,7 +99,10 @@ class Services:
     time_source: TimeSource = time.monotonic
     confirm: Confirm = ask_user
     learner: str = "default"
+    ask_name: AskName = ask_name
     autosave_ms: int = AUTOSAVE_MS
+    audio: AudioServices | None = None  # recording and review; None: neither
+    listening: Listening | None = None  # asking aloud (push-to-talk); None: typing only
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +112,9 @@ class MainWindow(QMainWindow):
     attemptSaved = Signal(str)  # attempt id
     sessionReady = Signal()
     warmed = Signal()  # the SP and the note scorer are loaded: no first-use pause remains
+    ratingScored = Signal(str)  # attempt id: the SEP self-rating is saved and scored
+    learnerChanged = Signal(str)  # the learner's name
+    pdfWritten = Signal(str)  # the path of a report just written
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +134,10 @@ class MainWindow(QMainWindow):
         self.library_screen.startRequested.connect(self.start_case)
         self.library_screen.resumeRequested.connect(self.resume_draft)
         self.library_screen.discardRequested.connect(self.discard_draft)
+        self.library_screen.learnerChosen.connect(self.choose_learner)
+        self.library_screen.newLearnerRequested.connect(self.new_learner)
+        self.library_screen.progressRequested.connect(self.show_dashboard)
+        self.dashboard: DashboardScreen | None = None  # made when first opened
         self.door_screen = DoorScreen()
         self.door_screen.enterRequested.connect(self._enter_room)
         self.door_screen.clock.follow(self._door_time_left)
@@ -123,6 +145,16 @@ class MainWindow(QMainWindow):
         self.feedback_screen.tryAgain.connect(self.try_again)
         self.feedback_screen.nextCase.connect(self.next_case)
         self.feedback_screen.backToLibrary.connect(self.show_library)
+        self.feedback_screen.pdfRequested.connect(self.save_attempt_pdf)
+        audio = services.audio
+        self.feedback_screen.review.configure(
+            audio.library if audio else None,
+            audio.player_factory if audio else None,
+            services.confirm,
+        )
+        self.feedback_screen.review.ratingSaved.connect(self._save_rating)
+        self.recording: EncounterRecording | None = None
+        self.last_attempt: Attempt | None = None
         for w in (self.library_screen, self.door_screen, self.feedback_screen):
             self.stack.addWidget(w)
 
@@ -141,6 +173,13 @@ class MainWindow(QMainWindow):
         self.engines: OrderedDict[str, DialogueEngine] = OrderedDict()
         self.is_warm = False
         shortcut(self, "F1", self.show_shortcuts)
+        shortcut(self, "Ctrl+Shift+K", self.show_sound_check)
+        if services.audio is not None:  # recording's consent and the system check, one click away
+            self.sound_button = QPushButton("Sound check and recording (Ctrl+Shift+K)")
+            self.sound_button.setFlat(True)
+            self.sound_button.clicked.connect(self.show_sound_check)
+            self.statusBar().addPermanentWidget(self.sound_button)
+        self.peer = PeerController(self)  # peer practice: the partner's window and form
         self.refresh_library()
         self.check_draft()
         self.show_library()
@@ -177,6 +216,8 @@ class MainWindow(QMainWindow):
             self.warmed.emit()
 
         self.workers.submit(warm, done, lambda _msg: done(None))
+        if self.services.audio is not None:  # recordings past their time go, off the GUI thread
+            self.workers.submit(self.services.audio.prune, lambda _r: None, lambda _m: None)
 
     # -- navigation --------------------------------------------------------------------------
     def _show(self, name: str, widget: QWidget) -> None:
@@ -198,8 +239,84 @@ class MainWindow(QMainWindow):
         self._show("library", self.library_screen)
 
     def refresh_library(self) -> None:
-        latest = self.services.store.latest_by_case(self.services.learner)
+        store = self.services.store
+        latest = store.latest_by_case(self.services.learner)
         self.library_screen.set_library(self.services.library, latest)
+        names = [lr.name for lr in store.learners()]
+        if DEFAULT_LEARNER not in names:  # always there to go back to, made when chosen
+            names.insert(0, DEFAULT_LEARNER)
+        self.library_screen.set_learners(names, self.services.learner)
+
+    def choose_learner(self, name: str) -> None:
+        """Whose history the library shows and whose the next attempts are; made if new."""
+        try:
+            learner = self.services.store.add_learner(name)
+        except (ValueError, StoreError) as exc:
+            QMessageBox.warning(self, "Learner", str(exc))
+            return
+        self.services.learner = learner.name
+        self.refresh_library()
+        self.learnerChanged.emit(learner.name)
+
+    def new_learner(self) -> None:
+        name = self.services.ask_name(self, "New learner", "Your name (your attempts go under it):")
+        if name and name.strip():
+            self.choose_learner(name)
+
+    def show_dashboard(self) -> None:
+        """Progress over weeks; its data loads on its own worker, so a warm-up or a save
+        queued on the window's writer does not hold it up."""
+        if self.dashboard is None:
+            self.dashboard = DashboardScreen(
+                self.services.store, self.services.library.cases, Workers(1, self), parent=None
+            )
+            self.dashboard.backToLibrary.connect(self.show_library)
+            self.dashboard.caseChosen.connect(self._start_suggested)
+            self.dashboard.progressPdfRequested.connect(self.save_progress_pdf)
+        self._end_session()
+        self._show("dashboard", self.dashboard)
+        self.dashboard.refresh(self.services.learner)
+
+    def _start_suggested(self, case_id: str) -> None:
+        fmt = str(self.library_screen.format.currentData() or DEFAULT_FORMAT)
+        self.start_case(case_id, fmt, self.library_screen.mode())
+
+    def save_progress_pdf(self, path: str | None = None) -> None:
+        """The charts are drawn here (they are Qt graphics items); the pages are laid out and
+        written on the dashboard's worker, so the window stays live for the second it takes."""
+        from app.ui.reports import ask_pdf_path, progress_parts, progress_title, write_pdf
+
+        dash = self.dashboard
+        if dash is None or dash.progress is None:
+            return
+        target = path or ask_pdf_path(self, f"progress-{self.services.learner}.pdf")
+        if not target:
+            return
+        body, images = progress_parts(dash.progress)
+        title = progress_title(dash.progress)
+        dash.workers.submit(
+            lambda: write_pdf(body, target, images, title),
+            lambda _r: self.pdfWritten.emit(target),
+            self._pdf_failed,
+        )
+
+    def save_attempt_pdf(self, path: str | None = None) -> None:
+        from app.ui.reports import ask_pdf_path, write_attempt_pdf
+
+        fb, attempt = self.last_feedback, self.last_attempt
+        if fb is None or attempt is None:
+            return
+        target = path or ask_pdf_path(self, f"attempt-{attempt.case_id}.pdf")
+        if not target:
+            return
+        self.workers.submit(
+            lambda: write_attempt_pdf(attempt, fb, target),
+            lambda _r: self.pdfWritten.emit(target),
+            self._pdf_failed,
+        )
+
+    def _pdf_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "PDF report", f"The PDF could not be written: {message}")
 
     def show_shortcuts(self) -> None:
         text = "\n\n".join(
@@ -210,6 +327,7 @@ class MainWindow(QMainWindow):
                 ("Encounter", EncounterScreen),
                 ("Note", NoteScreen),
                 ("Feedback", self.feedback_screen),
+                ("Progress and plan", DashboardScreen),
             )
         )
         QMessageBox.information(self, "Keyboard shortcuts", text.replace(" · ", "\n"))
@@ -253,15 +371,18 @@ class MainWindow(QMainWindow):
             return  # the learner went elsewhere while the SP was being built
         assert isinstance(engine, DialogueEngine)
         self._keep_engine(engine)
-        session = EncounterSession(
+        # peer practice is timed as practice, and the partner answers; a kiosk as an exam
+        session = (PeerSession if mode == "peer" else EncounterSession)(
             case,
             fmt,
             self.services.shared,
-            mode=mode if mode in ("practice", "exam") else "practice",  # type: ignore[arg-type]
+            mode="exam" if mode in ("exam", "kiosk") else "practice",
             time_source=self.services.time_source,
             learner=self.services.learner,
             engine=engine,
         )
+        if mode in ("peer", "kiosk"):
+            session.attempt.mode = mode  # type: ignore[assignment]
         self._attach(session)
         self.door_screen.set_ready(True)
         assert self.model is not None
@@ -279,6 +400,10 @@ class MainWindow(QMainWindow):
         model.stageChanged.connect(self._on_stage)
         model.tick.connect(self._repaint_door)
         self.model = model
+        audio = self.services.audio
+        recorder = audio.recorder() if audio is not None else None
+        if audio is not None and recorder is not None:  # the learner agreed to be recorded
+            self.recording = EncounterRecording(model, recorder, audio.library, self)
 
     def _door_time_left(self) -> tuple[float, bool] | None:
         if self.model is None or self.model.stage is not Stage.DOOR:
@@ -352,7 +477,21 @@ class MainWindow(QMainWindow):
     def _build_encounter(self) -> EncounterScreen:
         assert self.model is not None
         if self.encounter_screen is None:
-            self.encounter_screen = EncounterScreen(self.model, self.speaker, self.services.confirm)
+            peer = self.model.session.attempt.mode == "peer"
+            self.encounter_screen = (
+                PeerEncounterScreen(self.model, self.speaker, self.services.confirm)
+                if peer  # a partner speaks for the patient: no one to ask aloud
+                else EncounterScreen(
+                    self.model,
+                    self.speaker,
+                    self.services.confirm,
+                    listening=self.services.listening,
+                )
+            )
+            if self.recording is not None:
+                light = RecordingLight(self.recording.recorder)
+                self.encounter_screen.add_status_widget(light)
+                self.model.tick.connect(light.refresh)
         return self.encounter_screen
 
     def _build_note(self) -> NoteScreen:
@@ -381,8 +520,11 @@ class MainWindow(QMainWindow):
         self.feedback_screen.show_pending(case)
         self._show("feedback", self.feedback_screen)
         store, drafts = self.services.store, self.services.drafts
+        audio, recording = self.services.audio, self.recording
 
         def score_and_save() -> tuple[Feedback, Attempt]:
+            if audio is not None:
+                measure_attempt(audio, attempt, recording)
             fb = build_feedback(case, attempt, fmt)
             attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
             store.save_attempt(attempt, Breakdown.from_feedback(fb))  # items, phases: rows
@@ -394,6 +536,7 @@ class MainWindow(QMainWindow):
             fb, saved = result
             assert isinstance(fb, Feedback) and isinstance(saved, Attempt)
             self.last_feedback = fb
+            self.last_attempt = saved
             self.draft = None
 
             def shown() -> None:
@@ -409,6 +552,10 @@ class MainWindow(QMainWindow):
         self.workers.submit(score_and_save, done, failed)
 
     def _end_session(self) -> None:
+        if self.recording is not None:
+            self.recording.stop()
+            self.recording = None
+        self.feedback_screen.review.stop()  # the review's playback ends with its screen
         if self.model is not None:
             self.model.stop()
             self.model.deleteLater()
@@ -424,6 +571,41 @@ class MainWindow(QMainWindow):
         self.encounter_screen = None
         self.note_screen = None
         self._note_boxes = []
+
+    # -- recording and review ----------------------------------------------------------------
+    def show_sound_check(self) -> None:
+        if self.services.audio is None:
+            return
+        from app.ui.sound_check import SoundCheckDialog
+
+        SoundCheckDialog(self.services.audio, self).open()
+
+    def _save_rating(self, rating: object) -> None:
+        """The learner's SEP self-rating: kept in the attempt, scored, saved, shown."""
+        attempt = self.last_attempt
+        if attempt is None or self.current is None:
+            return
+        case = self.services.library.get(attempt.case_id)
+        fmt = self.services.formats.get(attempt.format) or self.services.formats[DEFAULT_FORMAT]
+        updated = attempt.model_copy(deep=True)
+        updated.speech.self_rating = rating  # type: ignore[assignment]
+        store = self.services.store
+
+        def score_and_save() -> tuple[Feedback, Attempt]:
+            fb = build_feedback(case, updated, fmt)
+            updated.scores = {k: v for k, v in fb.scores().items() if v is not None}
+            store.save_attempt(updated)
+            return fb, updated
+
+        def done(result: object) -> None:
+            assert isinstance(result, tuple)
+            fb, saved = result
+            self.last_feedback, self.last_attempt = fb, saved
+            self.feedback_screen.show_feedback(
+                fb, saved, case, lambda: self.ratingScored.emit(saved.id)
+            )
+
+        self.workers.submit(score_and_save, done, self.feedbackFailed.emit)
 
     def try_again(self) -> None:
         if self.current:
@@ -500,8 +682,14 @@ class MainWindow(QMainWindow):
         if self.model is not None:
             self.model.stop()
         self.workers.wait()  # a background save still running must not land after this one
+        if self.dashboard is not None:
+            self.dashboard.workers.wait()
         writing = self.model is not None and self.model.stage is Stage.NOTE
         if writing and self.note_model is not None and not self.note_model.locked:
             self.note_model.save_now()  # the next start offers to resume it
         self.speaker.stop()
+        if self.recording is not None:  # its files finished, not cut off by the exit
+            self.recording.stop()
+            self.recording.recorder.wait(3.0)
+        self.feedback_screen.review.stop()
         super().closeEvent(event)
