@@ -628,6 +628,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from app.ui.kiosk import run_kiosk
+
+    return run_kiosk(args.database, windowed=args.windowed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="osce-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"osce-sim {__version__}")
@@ -735,6 +741,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--screenshots", type=Path, metavar="DIR", help="save a PNG of every screen")
     demo.add_argument("--format", default="step2cs")
     demo.set_defaults(func=cmd_demo)
+
+    ks = sub.add_parser(
+        "kiosk", help="a skills-centre station: full screen, candidates sign in, proctor PIN"
+    )
+    ks.add_argument("--windowed", action="store_true", help="in a window (to set it up)")
+    ks.set_defaults(func=cmd_kiosk)
 
     pr = sub.add_parser("practice", help="a timed encounter and note in the terminal")
     pr.add_argument("case_id", nargs="?")
