@@ -27,6 +27,7 @@ from app.speech import Speaker
 from app.speech.lines import likely_lines
 from app.ui.door import vitals_lines
 from app.ui.models import SessionModel
+from app.ui.push_to_talk import Listening, PushToTalk
 from app.ui.widgets import Banner, ClockLabel, Flash, PhaseBar, mmss, scaled_font, shortcut
 
 MANOEUVRE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -44,12 +45,12 @@ def ask_user(parent: QWidget, title: str, text: str) -> bool:
 
 class EncounterScreen(QWidget):
     shortcuts = (
-        "Enter: ask · Ctrl+L: question box · Ctrl+M: exam panel · Ctrl+H: wash hands · "
-        "Ctrl+D: sit down · Ctrl+P: explain the plan · Ctrl+Shift+P: pause (practice) · "
+        "Enter: ask · F2 (hold): ask aloud · Ctrl+L: question box · Ctrl+M: exam panel · "
+        "Ctrl+H: wash hands · Ctrl+D: sit down · Ctrl+P: explain the plan · Ctrl+Shift+P: pause (practice) · "
         "Ctrl+Shift+E: end the encounter · F1: all shortcuts"
     )
     telephone_shortcuts = (
-        "Enter: ask · Ctrl+L: question box · Ctrl+P: explain the plan · "
+        "Enter: ask · F2 (hold): ask aloud · Ctrl+L: question box · Ctrl+P: explain the plan · "
         "Ctrl+Shift+P: pause (practice) · Ctrl+Shift+E: end the call · F1: all shortcuts"
     )
 
@@ -59,6 +60,7 @@ class EncounterScreen(QWidget):
         speaker: Speaker,
         confirm: Confirm = ask_user,
         parent: QWidget | None = None,
+        listening: Listening | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -120,6 +122,12 @@ class EncounterScreen(QWidget):
         self.ask_button.clicked.connect(self._ask)
         ask_row.addWidget(self.ask_button)
         left_lay.addLayout(ask_row)
+        # asking aloud: hold F2 or the button; the words land in the question box
+        self.push_to_talk: PushToTalk | None = None
+        if listening is not None:
+            self.push_to_talk = PushToTalk(listening, session.engine, self.question, self)
+            ask_row.addWidget(self.push_to_talk.button)
+            left_lay.addWidget(self.push_to_talk.status)
 
         actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -361,6 +369,8 @@ class EncounterScreen(QWidget):
         self.exam.setEnabled(False)
         for b in (*self.buttons.values(), self.pause_button, self.end_button):
             b.setEnabled(False)
+        if self.push_to_talk is not None:
+            self.push_to_talk.shut()
 
     def focus_first(self) -> None:
         self.question.setFocus()
