@@ -10,6 +10,7 @@ can swap roles for the next case.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -125,6 +126,11 @@ class PeerEncounterScreen(EncounterScreen):
         """The challenge: the partner asks it, prompted on the script view."""
 
 
+def _topic(topic: str) -> str:
+    """'hpi.onset' or 'custom.rest-episode' as a partner would read it: 'onset', 'rest episode'."""
+    return re.sub(r"[-_]", " ", topic.rsplit(".", 1)[-1]).strip()
+
+
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -222,11 +228,13 @@ class ScriptView(QWidget):
         self.facts.setHeaderLabels(["Asked about", "Say"])
         self.facts.setAccessibleName("Facts and answers")
         self.facts.setWordWrap(True)
+        self.facts.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.facts.setAlternatingRowColors(True)
         self._items: dict[str, QTreeWidgetItem] = {}
         for h in case.history:
-            it = QTreeWidgetItem([h.topic.replace("sx.", "").replace("_", " "), h.answer])
+            it = QTreeWidgetItem([_topic(h.topic), h.answer])
             it.setToolTip(0, "; ".join(h.phrasings[:4]))
+            it.setToolTip(1, h.answer)
             it.setData(0, Qt.ItemDataRole.UserRole, " ".join([h.topic, h.answer, *h.phrasings]))
             self.facts.addTopLevelItem(it)
             self._items[h.id] = it
@@ -237,11 +245,15 @@ class ScriptView(QWidget):
         self.exam.setHeaderLabels(["Exam manoeuvre", "Say or do"])
         self.exam.setAccessibleName("What to say at each exam manoeuvre")
         self.exam.setWordWrap(True)
+        self.exam.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.exam.setAlternatingRowColors(True)
         self._exam_items: dict[str, QTreeWidgetItem] = {}
+        catalogue = model.session.engine.exam_items
         for e in case.exam:
             say = e.sp_response or "(nothing to say; let the learner examine)"
-            it = QTreeWidgetItem([e.label or e.manoeuvre, say])
+            known = catalogue.get(e.manoeuvre)
+            label = e.label or (known.label if known is not None else "") or e.manoeuvre
+            it = QTreeWidgetItem([label, say])
             it.setToolTip(1, f"The learner sees: {e.findings}")
             it.setData(0, Qt.ItemDataRole.UserRole, " ".join([e.manoeuvre, e.label or "", say]))
             self.exam.addTopLevelItem(it)
@@ -345,9 +357,8 @@ class ObserverFormView(QWidget):
             box.setChecked(False)
             self.boxes[it.id] = box
             grid.addWidget(box, row, 0)
-            heard = QLabel(
-                html.escape(it.detected) if it.detected else "<i style='color:gray'>nothing</i>"
-            )
+            heard = QLabel(it.detected or "<i style='color:gray'>nothing</i>")
+            heard.setTextFormat(Qt.TextFormat.PlainText if it.detected else Qt.TextFormat.RichText)
             heard.setWordWrap(True)
             heard.setAccessibleName(f"The app heard, for {it.label}")
             grid.addWidget(heard, row, 1)
@@ -368,6 +379,7 @@ class ObserverFormView(QWidget):
                 sep_grid.addWidget(b, row, n)
             group.buttonClicked.connect(lambda _b: self._update())
             self.ratings[key] = group
+        sep_grid.setColumnStretch(6, 1)
         lay.addWidget(sep)
 
         form = QFormLayout()
