@@ -416,3 +416,27 @@ def test_progress_of_a_filled_store(store: Store, library) -> None:  # type: ign
     assert p.finished_by_14 is not None and 0 < p.finished_by_14 < 1
     assert len(p.next_cases) == 5 and len(p.readiness.lines) == 6
     assert len(p.history.recent) == 10
+
+
+from tests.test_store import db_url as db_url  # noqa: E402  (SQLite and PostgreSQL)
+from tests.test_store import postgres_url as postgres_url  # noqa: E402
+
+
+def test_the_plan_and_the_progress_on_both_databases(db_url: str, library) -> None:  # type: ignore[no-untyped-def]
+    store = Store(db_url)
+    try:
+        fill(store, library.cases, 40, T0, learner="Ana")
+        report = R(ice=(False, "far"), cis=(True, "near"), sep=(True, "clear"))
+        save_plan(store, "Ana", START, report, START + timedelta(days=60), "Mine.")
+        save_plan(store, "Ana", START, report, START + timedelta(days=61), None)  # replaced
+        stored = store.study_plan("Ana")
+        assert stored is not None and stored.exam_date == START + timedelta(days=61)
+        assert stored.sentence is None and ScoreReport.from_dict(stored.report or {}) == report
+        p = load_progress(store, "Ana", library.cases, T0 + timedelta(days=10), UTC)
+        assert p.plan.stored and len(p.plan.weeks) == 6 and len(p.history.finished) == 40
+        assert p.most_missed and p.cis_rates and len(p.history.recent) == 10
+        assert [w.done for w in p.weeks][:2] == [21, 19]
+        store.delete_study_plan("Ana")
+        assert store.study_plan("Ana") is None
+    finally:
+        store.close()
