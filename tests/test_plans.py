@@ -32,6 +32,8 @@ from app.core.plans import (
 )
 from app.core.store import Store, StoredAttempt, sqlite_url
 from tests.support.progress_fill import fill, made_up_attempt
+from tests.test_store import db_url as db_url  # noqa: F401  (SQLite and PostgreSQL)
+from tests.test_store import postgres_url as postgres_url  # noqa: F401
 
 START = date(2026, 11, 2)  # a Monday
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -416,10 +418,6 @@ def test_progress_of_a_filled_store(store: Store, library) -> None:  # type: ign
     assert p.finished_by_14 is not None and 0 < p.finished_by_14 < 1
     assert len(p.next_cases) == 5 and len(p.readiness.lines) == 6
     assert len(p.history.recent) == 10
-
-
-from tests.test_store import db_url as db_url  # noqa: E402  (SQLite and PostgreSQL)
-from tests.test_store import postgres_url as postgres_url  # noqa: E402
 
 
 def test_the_plan_and_the_progress_on_both_databases(db_url: str, library) -> None:  # type: ignore[no-untyped-def]
