@@ -32,8 +32,8 @@ from app.core.plans import (
 )
 from app.core.store import Store, StoredAttempt, sqlite_url
 from tests.support.progress_fill import fill, made_up_attempt
-from tests.test_store import db_url as db_url  # noqa: F401  (SQLite and PostgreSQL)
-from tests.test_store import postgres_url as postgres_url  # noqa: F401
+from tests.test_store import db_url as db_url  # the fixtures: SQLite and PostgreSQL
+from tests.test_store import postgres_url as postgres_url
 
 START = date(2026, 11, 2)  # a Monday
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
