@@ -12,7 +12,7 @@ import pytest
 from app.core.cases import load_library
 from app.core.feedback import model_patient_note
 from app.core.notes import NoteMatcher, default_reader, score_items
-from app.core.scoring import NoteScore, _flipped, score_note
+from app.core.scoring import NoteScore, _flipped, contradicts, score_note
 
 EXAMPLE = (
     "17yo M c/o palpitations x3-4 mo, intermittent. +chest pressure during soccer. Denies SOB, "
@@ -469,6 +469,36 @@ def test_a_row_contradicts_only_the_fact_it_names() -> None:
     ]:
         m = NoteMatcher(row, reader)
         assert m.match(_flipped(item)).present is expected, (row, item.text)
+        assert contradicts(m, item) is expected, (row, item.text)
+
+
+def test_a_denied_past_symptom_is_contradicted_only_by_the_symptom_in_the_past() -> None:
+    reader = default_reader()
+    back = reader.item("no-prior", "No previous back problems OR no prior back pain")
+    headache = reader.item("no-prior", "No history of headaches or migraine")
+    dementia = reader.item("no-dementia", "No history of dementia")
+    for row, item, expected in [
+        ("Severe constant back pain x6d, worse at night", back, False),  # today's complaint
+        ("Back pain for the past 6 days", back, False),
+        ("h/o back pain", back, True),
+        ("Prior episodes of back pain", back, True),
+        ("New temporal headache at 71", headache, False),
+        ("Hx of frequent headaches", headache, True),
+        ("PMH: headaches since her teens", headache, True),
+        ("HPI: headache x3 wk", headache, False),
+        ("has dementia", dementia, True),  # a condition held today is one held before
+    ]:
+        assert contradicts(NoteMatcher(row, reader), item) is expected, (row, item.text)
+
+
+def test_a_denied_qualified_symptom_is_contradicted_only_as_qualified() -> None:
+    reader = default_reader()
+    exertional = reader.item("no-ex", "No exertional chest pain")
+    for row, item, expected in [
+        ("Avoids highways, stores, gym", exertional, False),  # the gym is no chest pain
+        ("CP w/ exertion", exertional, True),
+    ]:
+        assert contradicts(NoteMatcher(row, reader), item) is expected, (row, item.text)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field, replace
 
 from app.core.attempt import PatientNote
 from app.core.case_schema import Case, ChecklistItem
-from app.core.notes import Item, NoteMatcher, NoteReader, default_reader
+from app.core.notes import (
+    Alternative,
+    Item,
+    NoteMatcher,
+    NoteReader,
+    default_reader,
+    load_note_lexicon,
+)
+from app.core.text import Lexicon
 
 # how much each part of the note counts towards the note score
 NOTE_WEIGHTS = {"history": 0.35, "exam": 0.20, "diagnoses": 0.30, "studies": 0.15}
@@ -133,7 +141,36 @@ def _find(item: Item, texts: list[tuple[str, str]], read: _Matchers) -> ItemFoun
     return ItemFound(item.id, item.text, bool(evidence), tuple(evidence))
 
 
-def _flipped(item: Item) -> Item:
+# the stems of words that put a fact in the past ("prior" and "previous" read as "before")
+_PAST_STEMS = frozenset({"befor", "past", "histori", "earlier"})
+_CLINICAL_KINDS = frozenset({"symptom", "condition", "finding"})
+
+
+def _flip(alt: Alternative, lexicon: Lexicon) -> Alternative:
+    """The alternative's own fact, with its polarity reversed: "No fever" -> "Fever".
+
+    A word that qualifies a denied symptom is not the fact alone: "No exertional chest pain"
+    is said against by chest pain on exertion, not by a row about the gym, and "No AM
+    vomiting" not by a headache worse in the morning.
+    """
+    keep = [alt.head]
+    if alt.negated and alt.units[alt.head].kind == "stem":
+        qualified = [
+            n
+            for n, u in enumerate(alt.units)
+            if n != alt.head
+            and u.kind == "concept"
+            and not (u.generic or u.body_part or u.relation)
+            and lexicon.concepts[u.value].kind in _CLINICAL_KINDS
+        ]
+        after = [n for n in qualified if n > alt.head]
+        if after or qualified:
+            keep.append((after or qualified)[0])
+    units = tuple(alt.units[n] for n in keep)
+    return replace(alt, units=units, head=0, negated=not alt.negated, exact=True)
+
+
+def _flipped(item: Item, lexicon: Lexicon | None = None) -> Item:
     """Only what the item is about, with its polarity reversed: "No fever" -> "Fever".
 
     A row contradicts the case when it says the opposite of an item's main fact, even in
@@ -141,12 +178,61 @@ def _flipped(item: Item) -> Item:
     must be the item's own, as named: "No CVA tenderness" does not deny "RLQ tenderness", nor
     does "RLQ tenderness" say there is CVA tenderness.
     """
+    lex = lexicon or load_note_lexicon()
     alts = tuple(
-        replace(a, units=(a.units[a.head],), head=0, negated=not a.negated, exact=True)
-        for a in item.alternatives
-        if a.units[a.head].kind in ("concept", "stem")
+        _flip(a, lex) for a in item.alternatives if a.units[a.head].kind in ("concept", "stem")
     )
     return Item(item.id, item.text, alts)
+
+
+def _past_denial(alt: Alternative, lexicon: Lexicon) -> bool:
+    """ "No prior back pain", "No history of headaches": a denial of a symptom in the past.
+
+    A condition is another matter: "has dementia" says against "No history of dementia".
+    """
+    head = alt.units[alt.head]
+    if head.kind == "concept" and lexicon.concepts[head.value].kind == "condition":
+        return False
+    return alt.negated and any(
+        n != alt.head and (u.value == "w.previous" or (u.kind == "stem" and u.value in _PAST_STEMS))
+        for n, u in enumerate(alt.units)
+    )
+
+
+def _in_the_past(m: NoteMatcher, spans: tuple[tuple[int, int], ...]) -> bool:
+    """The sentence of a span puts its fact in the past ("h/o", "prior", "PMH:")."""
+    toks = m.toks
+    sentences = {t.sentence for t in toks if any(a <= t.start and t.end <= b for a, b in spans)}
+    for i, t in enumerate(toks):
+        if t.sentence not in sentences or t.mark or t.negated or t.family:
+            continue
+        if t.stem not in _PAST_STEMS:
+            continue
+        after = [u.word for u in toks[i + 1 : i + 3]]
+        if t.stem == "histori" and (after[:1] == [":"] or after == ["of", "present"]):
+            continue  # "History:", "HPI" (history of present illness) name today's story
+        ahead = toks[i + 1 : i + 4]
+        if t.stem == "past" and any(u.duration or u.quantity or u.vague for u in ahead):
+            continue  # "for the past 2 months" is how long today's complaint has lasted
+        return True
+    return False
+
+
+def contradicts(m: NoteMatcher, item: Item) -> bool:
+    """Whether the text says the opposite of the item's own fact (see _flipped).
+
+    A denial of a past symptom ("No prior back pain", "No history of headaches") is said
+    against only by the symptom in the past ("h/o back pain", "PMH: migraines"), never by
+    today's complaint: the patient with a new headache has no history of headaches.
+    """
+    lex = m.reader.lexicon
+    for alt in item.alternatives:
+        if alt.units[alt.head].kind not in ("concept", "stem"):
+            continue
+        r = m.match(Item(item.id, item.text, (_flip(alt, lex),)))
+        if r.present and (not _past_denial(alt, lex) or _in_the_past(m, r.spans)):
+            return True
+    return False
 
 
 def _name_items(reader: NoteReader, pairs: list[tuple[str, str, list[str]]]) -> list[Item]:
@@ -258,7 +344,7 @@ def _check_row(read: _Matchers, row: str, items: list[Item], support: list[str])
         it.id
         for it in items
         if it.id not in found
-        and m.match(_flipped(it)).present
+        and contradicts(m, it)
         # "no tenderness at the CVA" does not deny "RLQ tenderness": another place
         and (not places or places & _item_places(it, m.reader))
     ]
