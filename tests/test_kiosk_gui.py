@@ -310,7 +310,8 @@ def test_hidden_scores_show_a_thank_you(qtbot: Any, kiosk: KioskWindow) -> None:
     assert main.note_screen is not None
     with qtbot.waitSignal(main.feedbackReady, timeout=30000):
         main.note_screen.submit()
-    assert k.page == "thanks"
+        assert k.page == "thanks"  # at once, before the scores are ready
+    assert k.page == "thanks" and k.idle_watch
     with qtbot.waitSignal(k.resetDone, timeout=5000):
         k.thanks.finished.emit()
     assert k.page == "sign_in"

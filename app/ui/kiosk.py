@@ -593,6 +593,12 @@ class KioskWindow(QWidget):
     def _candidate_screen(self, name: str) -> None:
         if name in ("library", "dashboard"):  # never: a way to other candidates' results
             QTimer.singleShot(0, self, self.reset)
+        elif (
+            name == "feedback"
+            and self.page == "candidate"
+            and not Station.load(self.services.station_path).show_scores
+        ):
+            self._show("thanks", self.thanks)  # not even the scoring screen
 
     def _candidate_done(self, _fb: object) -> None:
         st = Station.load(self.services.station_path)
