@@ -491,12 +491,18 @@ def test_a_denied_past_symptom_is_contradicted_only_by_the_symptom_in_the_past()
         assert contradicts(NoteMatcher(row, reader), item) is expected, (row, item.text)
 
 
-def test_a_denied_qualified_symptom_is_contradicted_only_as_qualified() -> None:
+def test_a_denied_qualified_symptom_or_place_is_contradicted_only_as_named() -> None:
     reader = default_reader()
     exertional = reader.item("no-ex", "No exertional chest pain")
+    throat = reader.item("no-vcd", "No throat tightness or voice change OR no throat tightness")
+    spasm = reader.item("e-spasm", "Left lumbar paraspinal spasm and tenderness")
     for row, item, expected in [
         ("Avoids highways, stores, gym", exertional, False),  # the gym is no chest pain
         ("CP w/ exertion", exertional, True),
+        ("Wheeze, SOB, chest tightness x3d", throat, False),  # another place
+        ("Throat feels tight", throat, True),
+        ("No midline tenderness", spasm, False),
+        ("No paraspinal tenderness", spasm, True),
     ]:
         assert contradicts(NoteMatcher(row, reader), item) is expected, (row, item.text)
 

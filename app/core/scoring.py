@@ -223,14 +223,18 @@ def contradicts(m: NoteMatcher, item: Item) -> bool:
 
     A denial of a past symptom ("No prior back pain", "No history of headaches") is said
     against only by the symptom in the past ("h/o back pain", "PMH: migraines"), never by
-    today's complaint: the patient with a new headache has no history of headaches.
+    today's complaint: the patient with a new headache has no history of headaches. A fact
+    in another place says nothing against it: "no tenderness at the CVA" does not deny "RLQ
+    tenderness", nor "chest tightness" "No throat tightness".
     """
     lex = m.reader.lexicon
     for alt in item.alternatives:
         if alt.units[alt.head].kind not in ("concept", "stem"):
             continue
         r = m.match(Item(item.id, item.text, (_flip(alt, lex),)))
-        if r.present and (not _past_denial(alt, lex) or _in_the_past(m, r.spans)):
+        if not r.present or (_past_denial(alt, lex) and not _in_the_past(m, r.spans)):
+            continue
+        if _same_place(m, r.spans, item):
             return True
     return False
 
@@ -339,15 +343,7 @@ def _check_row(read: _Matchers, row: str, items: list[Item], support: list[str])
         return RowCheck(row)
     m = read(row)
     found = [it.id for it in items if m.match(it).present]
-    places = _places(m)
-    contra = [
-        it.id
-        for it in items
-        if it.id not in found
-        and contradicts(m, it)
-        # "no tenderness at the CVA" does not deny "RLQ tenderness": another place
-        and (not places or places & _item_places(it, m.reader))
-    ]
+    contra = [it.id for it in items if it.id not in found and contradicts(m, it)]
     return RowCheck(
         row,
         tuple(i for i in found if i in support),
@@ -356,14 +352,72 @@ def _check_row(read: _Matchers, row: str, items: list[Item], support: list[str])
     )
 
 
+# words that say where without naming a body part: "No midline tenderness" is not about the
+# paraspinal muscles
+_PLACE_STEMS = frozenset({"midlin", "paraspin"})
+
+
+def _part_named(lexicon: Lexicon, st: str) -> str | None:
+    """The body part a single word names on its own ("chest"), if any."""
+    found = lexicon.match_concepts([st])
+    key = found[0][2] if found else None
+    return key if key is not None and lexicon.concepts[key].kind == "body_part" else None
+
+
 def _places(m: NoteMatcher) -> set[str]:
-    """The body parts a text names."""
+    """The places a text names: body parts and words such as "midline"."""
     concepts = m.reader.lexicon.concepts
-    return {t.concept for t in m.toks if t.concept and concepts[t.concept].kind == "body_part"}
+    return {
+        t.concept if t.concept and concepts[t.concept].kind == "body_part" else t.stem
+        for t in m.toks
+        if (t.concept and concepts[t.concept].kind == "body_part") or t.stem in _PLACE_STEMS
+    }
 
 
-def _item_places(item: Item, reader: NoteReader) -> set[str]:
-    return {u.value for a in item.alternatives for u in a.units if u.body_part}
+def _term_places(m: NoteMatcher, spans: tuple[tuple[int, int], ...]) -> set[str]:
+    """The body parts that the terms found at the spans name in their own words: "chest
+    tightness" is in the chest."""
+    lex = m.reader.lexicon
+    toks = m.toks
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t.concept is None or not any(a <= t.start and t.end <= b for a, b in spans):
+            continue
+        lo = i
+        while lo > 0 and toks[lo - 1].concept == t.concept:
+            lo -= 1
+        hi = i
+        while hi + 1 < len(toks) and toks[hi + 1].concept == t.concept:
+            hi += 1
+        out.update(p for u in toks[lo : hi + 1] if (p := _part_named(lex, u.stem)))
+    return out
+
+
+def _item_places(item: Item, lexicon: Lexicon) -> set[str]:
+    """The places an item names, in place words or inside its terms ("back pain")."""
+    out: set[str] = set()
+    for a in item.alternatives:
+        for u in a.units:
+            if u.body_part or (u.kind == "stem" and u.value in _PLACE_STEMS):
+                out.add(u.value)
+            elif u.kind == "concept":
+                out.update(p for st in u.fallback if (p := _part_named(lexicon, st)))
+    return out
+
+
+def _same_place(m: NoteMatcher, spans: tuple[tuple[int, int], ...], item: Item) -> bool:
+    """Whether a fact the text gives at the spans may be in the item's place.
+
+    A place the text names ("No CVA tenderness") must be one of the item's; a place named
+    only inside the term found ("chest tightness") counts when the item names a place too.
+    """
+    lex = m.reader.lexicon
+    wanted = _item_places(item, lex)
+    named = _places(m)
+    if named and not named & wanted:
+        return False
+    inside = _term_places(m, spans)
+    return not (wanted and inside and not (inside | named) & wanted)
 
 
 def _parts(s: NoteScore, n_dx: int, n_tests: int) -> dict[str, float]:
