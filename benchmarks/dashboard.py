@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.core.cases import load_library  # noqa: E402
 from app.core.plans import DomainResult, ScoreReport, load_progress, save_plan  # noqa: E402
 from app.core.store import Store, sqlite_url  # noqa: E402
-from app.ui.dashboard import DashboardScreen  # noqa: E402
+from app.ui.dashboard import CHARTS, DashboardScreen  # noqa: E402
 from app.ui.reports import write_progress_pdf  # noqa: E402
 from app.ui.workers import Workers  # noqa: E402
 from tests.support.progress_fill import fill  # noqa: E402
@@ -119,9 +119,14 @@ def main() -> int:
         show_ms = []
         for _ in range(3):
             t = time.perf_counter()
-            dash.show_progress(progress)
+            dash.show_progress(progress, staged=False)  # all of it at once, to time it
             dash.repaint()
             show_ms.append((time.perf_counter() - t) * 1000)
+        step_ms: list[float] = []  # the longest turn of the event loop while it fills
+        for key, _fn in CHARTS:
+            t = time.perf_counter()
+            dash._draw(key, progress)
+            step_ms.append((time.perf_counter() - t) * 1000)
         dash.close()
         t = time.perf_counter()
         write_progress_pdf(progress, str(Path(tmp) / "progress.pdf"))
@@ -147,6 +152,7 @@ def main() -> int:
     print(
         f"and the GUI thread's part (charts, tables, paint): median {statistics.median(show_ms):.0f} ms"
     )
+    print(f"the longest turn of the event loop while it fills (one chart): {max(step_ms):.0f} ms")
     print(f"progress PDF with its 5 charts: {pdf_ms:.0f} ms")
     print(f"load average: {load_avg:.1f}")
     print(
@@ -159,6 +165,7 @@ def main() -> int:
                 "first_open_ms": [round(x, 1) for x in first],
                 "data_median_ms": round(statistics.median(load_ms), 1),
                 "gui_median_ms": round(statistics.median(show_ms), 1),
+                "longest_gui_step_ms": round(max(step_ms), 1),
                 "pdf_ms": round(pdf_ms, 1),
                 "goal_ms": GOAL_MS,
                 "ok": median <= GOAL_MS and statistics.median(first) <= GOAL_MS,

@@ -62,6 +62,7 @@ def test_the_dashboard_loads_off_the_gui_thread_and_draws_every_chart(
         dashboard.refresh("default")
     p = sig.args[0]
     assert dashboard.progress is p and len(p.history.finished) == 120
+    assert dashboard.charts_area.updatesEnabled()  # painted once, when every chart is there
     scores = dashboard.views["scores"].chart()
     lines = [s for s in scores.series() if isinstance(s, QLineSeries)]
     assert sorted(s.name() for s in lines) == sorted(

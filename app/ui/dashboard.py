@@ -23,7 +23,7 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QMargins, QPointF, Qt, Signal
+from PySide6.QtCore import QDate, QMargins, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -374,6 +374,7 @@ class DashboardScreen(QWidget):
         lay.addWidget(self.tabs, 1)
         # charts
         charts = QWidget()
+        self.charts_area = charts
         grid = QGridLayout(charts)
         self.views: dict[str, QChartView] = {}
         for i, (key, _fn) in enumerate(CHARTS):
@@ -545,21 +546,18 @@ class DashboardScreen(QWidget):
         self.workers.submit(load, done, self._failed)
 
     def _failed(self, message: str) -> None:
+        self.charts_area.setUpdatesEnabled(True)
         self.status.announce(f"Progress could not be loaded: {message}", "error")
         self.failed.emit(message)
 
-    def show_progress(self, p: Progress) -> None:
+    def show_progress(self, p: Progress, staged: bool = True) -> None:
+        """Fill the screen; the charts one per event-loop turn unless `staged` is False."""
         self.progress = p
         level = {"ready": "info", "on track": "info", "not started": "info"}.get(
             p.status.verdict, "warning"
         )
         self.status.announce(p.status.message, level)
         self.sentence.setText(f"“{p.plan.sentence}”")
-        for key, fn in CHARTS:
-            old = self.views[key].chart()
-            self.views[key].setChart(fn(p))
-            if old is not None:
-                old.deleteLater()
         self.missed.setRowCount(len(p.most_missed))
         for r, item in enumerate(p.most_missed):
             for c, value in enumerate(
@@ -574,7 +572,37 @@ class DashboardScreen(QWidget):
         self._fill_plan(p)
         self._fill_next(p)
         self._fill_form(p)
-        self.loaded.emit(p)
+        if not staged:
+            for key, _fn in CHARTS:
+                self._draw(key, p)
+            self.loaded.emit(p)
+            return
+        # a chart takes 10-40 ms to build: one per turn of the event loop, so the window
+        # answers between them; `loaded` once the last is drawn
+        # (the charts' area is painted once, when all are there, not after each)
+        token = self._token
+        steps = [key for key, _fn in CHARTS]
+        self.charts_area.setUpdatesEnabled(False)
+
+        def step() -> None:
+            if token != self._token or self.progress is not p:
+                return  # a newer load took over (and ends with updates on)
+            self._draw(steps.pop(0), p)
+            if steps:
+                QTimer.singleShot(0, self, step)
+            else:
+                self.charts_area.setUpdatesEnabled(True)
+                self.loaded.emit(p)
+
+        step()
+
+    def _draw(self, key: str, p: Progress) -> None:
+        fn = dict(CHARTS)[key]
+        view = self.views[key]
+        old = view.chart()
+        view.setChart(fn(p))
+        if old is not None:
+            old.deleteLater()
 
     def _fill_plan(self, p: Progress) -> None:
         plan = p.plan
