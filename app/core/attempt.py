@@ -118,6 +118,9 @@ class Attempt(_Rec):
     note: PatientNote = Field(default_factory=PatientNote)
     scores: dict[str, Any] = Field(default_factory=dict)
     speech: SpeechReview = Field(default_factory=SpeechReview)
+    block_id: str | None = Field(
+        default=None, description="the mini-block or exam day it was part of (app.core.blocks)"
+    )
 
     @field_validator("scores")
     @classmethod

@@ -48,6 +48,25 @@ class Phase(_Strict):
     prompts: list[str] = Field(default_factory=list)
 
 
+class Break(_Strict):
+    """A break between two encounters of an exam day (lunch, a short rest)."""
+
+    after_encounter: Annotated[int, Field(ge=1)]
+    minutes: Annotated[float, Field(gt=0, le=240)]
+    title: str = "Break"
+
+
+class ExamDay(_Strict):
+    """A whole exam day: how many encounters, and the breaks between them.
+
+    The defaults are the Step 2 CS day's count with no breaks, so a format file written before
+    days existed still loads; a format names its own breaks.
+    """
+
+    encounters: Annotated[int, Field(ge=1, le=40)] = 12
+    breaks: list[Break] = Field(default_factory=list)
+
+
 class ExamFormat(_Strict):
     schema_version: Literal[1]
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -62,6 +81,7 @@ class ExamFormat(_Strict):
     time_up_encounter: str = "Time is up. Please leave the room."
     time_up_note: str = "Time is up. Please stop writing."
     note: NoteLimits = NoteLimits()
+    day: ExamDay = ExamDay()
     phases: list[Phase] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -81,7 +101,19 @@ class ExamFormat(_Strict):
         for w in self.note_warnings:
             if w.remaining_minutes >= max(self.note_minutes, 1e-9):
                 raise ValueError("a note warning must come after the note starts")
+        afters = [b.after_encounter for b in self.day.breaks]
+        if afters != sorted(set(afters)):
+            raise ValueError("the day's breaks must come in order, at most one after an encounter")
+        if afters and afters[-1] >= self.day.encounters:
+            raise ValueError("a break must come before the day's last encounter ends")
         return self
+
+    def break_after(self, encounter: int) -> Break | None:
+        """The break that follows the day's encounter number `encounter` (1-based), if any."""
+        for b in self.day.breaks:
+            if b.after_encounter == encounter:
+                return b
+        return None
 
     @property
     def has_note(self) -> bool:
