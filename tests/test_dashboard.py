@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarSeries, QLineSeries
+from PySide6.QtCharts import QHorizontalBarSeries, QLineSeries
 from PySide6.QtCore import Qt
 
 from app.core.attempt import NoteDiagnosisEntry, PatientNote
@@ -72,7 +72,7 @@ def test_the_dashboard_loads_off_the_gui_thread_and_draws_every_chart(
     assert ice.count() == 120 and ice.at(ice.count() - 1).x() == 120
     assert next(s for s in lines if s.name() == "CIS pass line").at(0).y() == 80.0
     groups = dashboard.views["groups"].chart()
-    bars = next(s for s in groups.series() if isinstance(s, QBarSeries))
+    bars = next(s for s in groups.series() if isinstance(s, QHorizontalBarSeries))
     assert [b.label() for b in bars.barSets()] == ["ICE", "CIS"]
     cis = dashboard.views["cis"].chart()
     goal = next(s for s in cis.series() if isinstance(s, QLineSeries))

@@ -19,6 +19,7 @@ from PySide6.QtCharts import (
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QLineSeries,
     QPieSeries,
     QValueAxis,
@@ -83,18 +84,8 @@ SHORT_CIS = {
     "challenge": "Challenge",
 }
 SHORT_GROUP = {
-    "chest pain": "Chest",
-    "shortness of breath": "SOB",
-    "abdominal pain": "Abdo",
-    "headache": "Head",
-    "back pain": "Back",
-    "dizziness": "Dizzy",
-    "cough/fever": "Cough",
-    "joint pain": "Joint",
-    "vaginal bleeding or discharge": "Vaginal",
-    "urinary symptoms": "Urinary",
-    "psychiatric": "Psych",
-    "other": "Other",
+    "shortness of breath": "short of breath",
+    "vaginal bleeding or discharge": "vaginal bleeding",
 }
 SHORT_PHASE = {
     "entry": "Entry",
@@ -201,29 +192,30 @@ def scores_chart(p: Progress) -> QChart:
 
 
 def groups_chart(p: Progress) -> QChart:
-    chart = _new_chart("Results by complaint group (last 5 each), weakest first")
-    groups = p.groups[:12]
-    cats = [SHORT_GROUP.get(g.group, g.group[:8]) for g in groups]
-    _x, y = _bars(
-        chart,
-        [
-            ("ICE", [100 * (g.ice or 0) for g in groups], COLOURS["ice"]),
-            ("CIS", [100 * (g.cis or 0) for g in groups], COLOURS["cis"]),
-        ],
-        cats,
-        100,
-        "%",
-    )
+    """Horizontal bars: a dozen complaint groups' names need the room a row gives them."""
+    chart = _new_chart("Results by complaint group (last 5 each), weakest on top")
+    groups = list(reversed(p.groups[:12]))  # the chart draws its first category at the bottom
+    series = QHorizontalBarSeries()
+    for name, key in (("ICE", "ice"), ("CIS", "cis")):
+        bars = QBarSet(name)
+        bars.append([100 * (getattr(g, key) or 0) for g in groups])
+        bars.setColor(QColor(COLOURS[key]))
+        series.append(bars)
+    chart.addSeries(series)
+    y = QBarCategoryAxis()
+    y.append([SHORT_GROUP.get(g.group, g.group) for g in groups])
+    chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(y)
+    x = _value_axis(0, 100, "%")
+    chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+    series.attachAxis(x)
     if groups:
-        line = _line(
-            chart,
-            "ICE pass line",
-            [(-0.5, 100 * BANDS["ice"][1]), (len(groups) - 0.5, 100 * BANDS["ice"][1])],
-            "#c62828",
-            True,
+        line = 100 * BANDS["ice"][1]
+        pass_line = _line(
+            chart, "ICE pass line", [(line, -0.5), (line, len(groups) - 0.5)], "#c62828", True
         )
-        line.attachAxis(_x)
-        line.attachAxis(y)
+        pass_line.attachAxis(x)
+        pass_line.attachAxis(y)
     return chart
 
 
@@ -377,20 +369,30 @@ class DashboardScreen(QWidget):
         self.charts_area = charts
         grid = QGridLayout(charts)
         self.views: dict[str, QChartView] = {}
-        for i, (key, _fn) in enumerate(CHARTS):
+        # (row, column, rows): the complaint groups' bars stand two charts tall
+        places = {
+            "scores": (0, 0, 1),
+            "groups": (0, 1, 2),
+            "weeks": (1, 0, 1),
+            "phases": (2, 0, 1),
+            "cis": (2, 1, 1),
+        }
+        for key, _fn in CHARTS:
             view = QChartView()
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
             view.setMinimumHeight(260)
             view.setAccessibleName(key)
             self.views[key] = view
-            grid.addWidget(view, i // 2, i % 2)
+            row, col, rows = places[key]
+            grid.addWidget(view, row, col, rows, 1)
         self.missed = QTableWidget(0, 3)
         self.missed.setHorizontalHeaderLabels(["Most-missed checklist items", "Domain", "Missed"])
         self.missed.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.missed.verticalHeader().hide()
         self.missed.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.missed.setAccessibleName("Most-missed checklist items")
-        grid.addWidget(self.missed, 2, 1)
+        self.missed.setMinimumHeight(240)
+        grid.addWidget(self.missed, 3, 0, 1, 2)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(charts)

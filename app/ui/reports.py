@@ -244,7 +244,8 @@ def progress_html(p: Progress, charts: list[str]) -> str:
 def progress_parts(p: Progress) -> tuple[str, dict[str, QImage]]:
     """The report's HTML and its chart images: the charts are widgets' kin and are drawn on
     the GUI thread (some 150 ms); `write_pdf` of the result may then run on a worker."""
-    images = {f"chart://{key}": chart_image(fn(p)) for key, fn in CHARTS}
+    tall = {"groups": (CHART_PX[0], CHART_PX[1] * 4 // 3)}  # a dozen rows of bars
+    images = {f"chart://{key}": chart_image(fn(p), tall.get(key, CHART_PX)) for key, fn in CHARTS}
     return progress_html(p, list(images)), images
 
 
