@@ -496,6 +496,7 @@ def test_a_denied_qualified_symptom_or_place_is_contradicted_only_as_named() -> 
     exertional = reader.item("no-ex", "No exertional chest pain")
     throat = reader.item("no-vcd", "No throat tightness or voice change OR no throat tightness")
     spasm = reader.item("e-spasm", "Left lumbar paraspinal spasm and tenderness")
+    marks = reader.item("e-skin", "No self-harm marks")
     for row, item, expected in [
         ("Avoids highways, stores, gym", exertional, False),  # the gym is no chest pain
         ("CP w/ exertion", exertional, True),
@@ -503,6 +504,8 @@ def test_a_denied_qualified_symptom_or_place_is_contradicted_only_as_named() -> 
         ("Throat feels tight", throat, True),
         ("No midline tenderness", spasm, False),
         ("No paraspinal tenderness", spasm, True),
+        ("Active SI w/ plan on MSE", marks, False),  # suicidal ideation is not self-harm
+        ("Healed self-harm marks", marks, True),
     ]:
         assert contradicts(NoteMatcher(row, reader), item) is expected, (row, item.text)
 
@@ -536,6 +539,9 @@ def test_a_denied_qualified_symptom_or_place_is_contradicted_only_as_named() -> 
         ("feels anxious", "Excessive worry OR worries all the time", False),
         ("Worries constantly re: money.", "Excessive worry OR worries all the time", True),
         ("vaginal bleeding x 1 wk", "Spotting OR light bleeding", False),
+        ("Denies SI.", "No self-harm", False),  # self-harm is not suicidal ideation
+        ("Denies self-harm.", "No suicidal ideation", False),
+        ("Cut herself at 16.", "History of self-harm", True),
         ("spotting x 1 mo", "Vaginal bleeding", True),  # spotting is bleeding
         ("only 2 wet diapers today", "Normal wet diapers", False),
         ("He drinks several beers a day.", "4-5 beers a day", False),

@@ -1201,6 +1201,8 @@ NOTE_CONCEPT_SPLIT = {
         *("absence spells", "bit your tongue", "bite your tongue", "tongue biting"),
     ],
     "tremor": ["shaking"],  # "shaking all over" is a convulsion; a tremor is "shaky hands"
+    # harming oneself is a fact of its own: "active SI" says nothing of self-harm marks
+    "suicidal_ideation": ["self harm"],
     "fever": ["low grade fever"],  # a rater checks the grade: "fever 103" is not low-grade
     # a rater checks the kind of cough: a productive cough is neither barky nor dry
     "cough": ["barking cough", "dry cough", "nonproductive cough", "hacking cough"],
@@ -1231,6 +1233,18 @@ NOTE_ABBREVIATION_OVERRIDES = {
     "deneis": "denies",
     "nka": "no known allergies",
     "d/c": "discharge",  # in a history and exam; a plan's "d/c meds" is rarer
+}
+# clinical facts a rater tells apart that the SP's lexicon joins
+NOTE_CONCEPTS = {
+    "self_harm": {
+        "kind": "symptom",
+        "lay": "self-harm",
+        "terms": [
+            *("self harm", "self harming", "harmed herself", "harmed himself", "self injury"),
+            *("self injurious", "self inflicted", "cutting herself", "cutting himself"),
+            *("cuts herself", "cuts himself", "cut herself", "cut himself"),
+        ],
+    },
 }
 # more ways notes write a clinical concept of the lexicon
 NOTE_CONCEPT_TERMS = {
@@ -1351,6 +1365,7 @@ def load_note_lexicon() -> Lexicon:
     data["abbreviations"] = {**NOTE_ABBREVIATIONS, **(data.get("abbreviations") or {})}
     data["abbreviations"].update(NOTE_ABBREVIATION_OVERRIDES)
     concepts = {k: dict(v) for k, v in (data.get("concepts") or {}).items()}
+    concepts.update({k: dict(v) for k, v in NOTE_CONCEPTS.items() if k not in concepts})
     for key, terms in NOTE_CONCEPT_SPLIT.items():
         moved = set(terms)
         if key in concepts:
