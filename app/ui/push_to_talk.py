@@ -89,12 +89,17 @@ class PushToTalk(QObject):
             w.installEventFilter(self)
 
         self.microphone.open()
+        # a screen dropped before its encounter ended (back to the library) closes it too
+        microphone = self.microphone
+        self.destroyed.connect(lambda *_: microphone.close())
         self._set("preparing", "Getting the microphone and the patient's words ready…")
 
-        def build() -> Recognizer:
+        def build() -> Recognizer | None:
             try:  # kept here too, for a take that waits on the worker for it
-                self.recognizer = listening.recognizer_factory(engine)
-                return self.recognizer
+                recognizer = listening.recognizer_factory(engine)
+                # an encounter over before its model was built keeps none (see `shut`)
+                self.recognizer = recognizer if self.enabled else None
+                return recognizer
             finally:
                 self._built.set()
 
@@ -197,3 +202,7 @@ class PushToTalk(QObject):
         self.enabled = False
         self.button.setEnabled(False)
         self.microphone.close()
+        # The decoder and its models (some 15 MB, most of it outside Python's heap) go now,
+        # not when this object does: PySide keeps the wrapper of a QObject whose parent screen
+        # has gone, so each encounter's decoder stayed for good (+115 MB over 8 encounters).
+        self.recognizer = None
