@@ -337,6 +337,9 @@ def test_the_plan_tracks_itself_on_track_behind_postpone(store: Store, library) 
     soon = build_plan(START, R(ice=(False, "near")), exam_date=START + timedelta(days=15))
     s = track(soon, history, ready, START + timedelta(days=9), UTC)
     assert s.verdict == "postpone" and "Your exam is in 6 day(s)" in s.message
+    # an exam date already past says nothing of days to go
+    s = track(soon, history, ready, START + timedelta(days=17), UTC)
+    assert "Your exam is in" not in s.message
 
 
 def test_the_plan_says_ready_when_every_check_is_met(store: Store, library) -> None:  # type: ignore[no-untyped-def]

@@ -775,7 +775,7 @@ def track(
             f"are not met ({names}): postpone the exam and keep practising. Better a later "
             "pass than an early second fail."
         )
-    elif exam is not None and (exam - today).days <= 7:
+    elif exam is not None and 0 <= (exam - today).days <= 7:
         verdict = "postpone"
         msg = (
             f"Your exam is in {(exam - today).days} day(s) and {len(unmet)} readiness check(s) "
