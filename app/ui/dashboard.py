@@ -626,6 +626,12 @@ class DashboardScreen(QWidget):
             f"<b>{len(plan.weeks)}-week plan</b>, {source}; {html.escape(weak) or 'no weakness known yet'}"
             f"<br>{html.escape(plan.why_weeks)} · {plan.started_on:%d %b} to {plan.end:%d %b %Y}{exam} · "
             f"{plan.total_cases} cases{warn}"
+            + (
+                ""
+                if plan.stored
+                else "<br><i>Not saved yet: save it on the Score report tab to start its weeks "
+                "and count your cases against them.</i>"
+            )
         )
         done = {w.start: w.done for w in p.weeks}
         self.weeks.setRowCount(len(plan.weeks))
