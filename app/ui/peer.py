@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -505,6 +506,17 @@ class ScriptWindow(QWidget):
         self.stack.setCurrentWidget(self.done)
 
 
+def place_on_other_screen(window: QWidget, beside: QWidget) -> bool:
+    """Put the partner's window on a screen the learner's window is not on, if there is one
+    (a laptop with a second monitor): returns whether it moved."""
+    here = beside.screen()
+    others = [s for s in QGuiApplication.screens() if s is not here]
+    if not others:
+        return False
+    window.setGeometry(others[0].availableGeometry())
+    return True
+
+
 class PairDialog(QDialog):
     """The two learners' names: who is examined first, who plays the patient."""
 
@@ -571,6 +583,8 @@ class PeerController(QObject):
         self.script_window.show_script(model)
         self.script_window.set_next_enabled(False)
         model.stageChanged.connect(self._on_stage)
+        if not self.script_window.isVisible():
+            place_on_other_screen(self.script_window, self.window)
         self.script_window.show()
 
     def _on_stage(self, stage: str) -> None:
