@@ -30,6 +30,7 @@ from app.core.feedback import band
 from app.core.formats import ExamFormat
 from app.core.store import AttemptSummary
 from app.core.yamlio import FieldError
+from app.ui.blocks import BlockBar
 from app.ui.widgets import Banner, scaled_font, shortcut
 
 ALL = "All"
@@ -191,6 +192,8 @@ class LibraryScreen(QWidget):
         self.start_button.clicked.connect(self.start)
         bottom.addWidget(self.start_button)
         lay.addLayout(bottom)
+        self.blocks = BlockBar()  # mini-blocks and exam days: app/ui/blocks.py runs them
+        lay.addWidget(self.blocks)
 
         self.search.textChanged.connect(self._refilter)
         self.group.currentTextChanged.connect(self._refilter)

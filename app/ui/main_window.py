@@ -41,6 +41,7 @@ from app.core.peer import PeerSession
 from app.core.session import EncounterSession
 from app.core.store import DEFAULT_LEARNER, Breakdown, Store, StoreError
 from app.speech import Speaker, TextOnly
+from app.ui.blocks import BlockController
 from app.ui.dashboard import DashboardScreen
 from app.ui.door import DoorScreen
 from app.ui.encounter import Confirm, EncounterScreen, ask_user
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
         self.peer = PeerController(self)  # peer practice: the partner's window and form
         self.refresh_library()
         self.check_draft()
+        self.blocks = BlockController(self)  # mini-blocks and exam days; offers a saved one
         self.show_library()
         self._warm_up()
 
@@ -443,7 +445,10 @@ class MainWindow(QMainWindow):
         elif stage == Stage.NOTE.value:
             self._show("note", self._build_note())
         elif stage == Stage.DONE.value:
-            self._finish()
+            if self.blocks.owns(model):  # a block's encounter: no feedback until its end
+                self.blocks.encounter_done(model)
+            else:
+                self._finish()
 
     # A new screen costs the GUI thread tens of milliseconds (widgets, style, layout), more on
     # a busy machine: the next stage's screen is built while the learner is on this one, at
