@@ -31,6 +31,7 @@ from app.core.cases import load_library
 from app.core.formats import load_formats
 from app.core.kiosk import LOCKOUT_S, KioskStore, Outbox, PinLock, ResultSink, Station
 from app.core.store import sqlite_url
+from app.core.text import Analyzer, Speller
 from app.speech import TextOnly
 from app.ui.kiosk import KioskServices, KioskWindow
 from app.ui.main_window import MainWindow
@@ -290,6 +291,9 @@ def test_after_the_feedback_and_the_idle_time_nothing_of_the_candidate_is_left(
     alive = [o for o in gc.get_objects() if isinstance(o, Attempt) and o.learner == CANDIDATE]
     assert alive == []
     assert not [w for w in QApplication.allWidgets() if isinstance(w, MainWindow)]
+    # nor what they said, in the language caches
+    assert Analyzer.analyse.cache_info().currsize == 0
+    assert Speller.correct.cache_info().currsize == 0
     # the result is kept (locally here; in the centre's database where there is one)
     assert [s.case_id for s in k.services.store.summaries(CANDIDATE)] == [CASE]
 

@@ -57,6 +57,7 @@ from app.core.kiosk import (
     results_csv,
     results_on,
 )
+from app.core.text import Analyzer, Speller, stem
 from app.speech import Speaker, TextOnly
 from app.ui.encounter import Confirm, ask_user
 from app.ui.main_window import MainWindow, Services
@@ -642,6 +643,7 @@ class KioskWindow(QWidget):
         window's objects; between candidates they are unfrozen, collected, and what is left
         (the SPs, the word lists) frozen again."""
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        forget_words()
         gc.unfreeze()
         gc.collect()
         gc.freeze()
@@ -697,6 +699,15 @@ class KioskWindow(QWidget):
                 self.exitRefused.emit(refused)
             return True
         return False
+
+
+def forget_words() -> None:
+    """Empty the language caches that hold what the candidate typed or said: the analyses of
+    whole utterances, and the words stemmed and spell-corrected. The SP keeps its own
+    analysed phrasings, so the next candidate's questions only refill them."""
+    Analyzer.analyse.cache_clear()
+    Speller.correct.cache_clear()
+    stem.cache_clear()
 
 
 def _refused_key(event: QKeyEvent) -> str | None:
