@@ -24,8 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
+    Column,
     Connection,
     Engine,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
     Table,
     case,
     create_engine,
@@ -379,6 +384,9 @@ class Store:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
             now = _revision(conn)
             if now == HEAD_REVISION:
+                return
+            if now is None and legacy is None and not inspect(conn).get_table_names():
+                _create_at_head(conn)
                 return
             self._upgrade(conn, stamp_first_release=now is None and legacy is not None)
 
@@ -859,6 +867,26 @@ def _learner_name(name: str) -> str:
     if len(name) > 200:
         raise ValueError("a learner's name is at most 200 characters")
     return name
+
+
+def _create_at_head(conn: Connection) -> None:
+    """A brand-new database: the models' tables, the first release's guard and the stamp at
+    once, as the migrations leave them (tests/test_store.py compares the two), without
+    importing Alembic, which cost half a second of a first start."""
+    from app.core.store_models import Base
+
+    Base.metadata.create_all(conn)
+    guard = MetaData()
+    schema_info = Table("schema_info", guard, Column("version", Integer, nullable=False))
+    version = Table(
+        "alembic_version",
+        guard,
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    guard.create_all(conn)
+    conn.execute(insert(schema_info).values(version=2))  # r0002's: the first release refuses it
+    conn.execute(insert(version).values(version_num=HEAD_REVISION))
 
 
 def _revision(conn: Connection) -> str | None:
