@@ -106,7 +106,7 @@ def test_a_mini_block_of_two_end_to_end_with_feedback_only_at_the_end(
     assert w.current_screen == "block-next"
     assert not w.feedback_screen.isVisible() and shown == []
     assert "encounter 2 of 2" in c.next_screen.heading.text()
-    assert c.next_screen.steps.item(0).text().strip().startswith("1.  ✓ done")
+    assert "✓ done" in c.next_screen.steps.text() and "▶ next" in c.next_screen.steps.text()
     assert json.loads(c.store.path.read_text())["attempt_ids"] == list(c.attempts)
 
     with qtbot.waitSignal(c.blockFinished, timeout=30000) as finished:

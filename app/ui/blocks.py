@@ -10,6 +10,7 @@ closes, so the next start offers to resume it, a break with the time it had left
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -155,12 +156,16 @@ class NextPatientScreen(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Saving")
         lay.addWidget(self.status)
-        self.steps = QListWidget()
+        self.steps = QLabel()
         self.steps.setAccessibleName("The block's encounters")
-        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        lay.addWidget(self.steps, 1)
+        self.steps.setTextFormat(Qt.TextFormat.RichText)
+        self.steps.setFont(scaled_font(self, 1.15))
+        self.steps.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        lay.addSpacing(12)
+        lay.addWidget(self.steps)
+        lay.addStretch(1)
         note = QLabel("Feedback comes when the block ends, as on the exam day.")
-        note.setStyleSheet("color: palette(mid);")
+        note.setFont(scaled_font(self, 1.0, bold=True))
         lay.addWidget(note)
         buttons = QHBoxLayout()
         self.leave_button = QPushButton("Leave the block (Ctrl+B)")
@@ -187,20 +192,28 @@ class NextPatientScreen(QWidget):
             f"{fmt.door_seconds:g} s at the door, {fmt.encounter_minutes:g} minutes in the room, "
             f"{fmt.note_minutes:g} minutes for the note."
         )
-        self.steps.clear()
-        for i, _cid in enumerate(block.case_ids):
+        rows: list[str] = []
+        for i, cid in enumerate(block.case_ids):
             if i < len(block.attempt_ids):
-                mark = "✓ done"
+                mark, colour = "✓ done", "#2e7d32"
             elif i == run.index:
-                mark = "▶ next"
+                mark, colour = "▶ next", "#1565c0"
             else:
-                mark = "   to come"
+                mark, colour = "to come", "#757575"
             # the next patients' complaints stay hidden, as behind a closed door
-            title = titles.get(block.case_ids[i], block.case_ids[i]) if i < run.index else ""
+            title = html.escape(titles.get(cid, cid)) if i < run.index else ""
+            weight = "bold" if i == run.index else "normal"
+            rows.append(
+                f"<tr><td align='right'>{i + 1}.</td>"
+                f"<td style='color:{colour}; font-weight:{weight}'>{mark}</td><td>{title}</td></tr>"
+            )
             brk = fmt.break_after(i + 1) if block.kind == "day" else None
-            self.steps.addItem(f"{i + 1:>2}.  {mark}   {title}")
             if brk is not None and i + 1 < block.total:
-                self.steps.addItem(f"      ☕ {brk.title}, {brk.minutes:g} minutes")
+                rows.append(
+                    f"<tr><td></td><td colspan='2' style='color:#6d4c41'>☕ {html.escape(brk.title)},"
+                    f" {brk.minutes:g} minutes</td></tr>"
+                )
+        self.steps.setText(f"<table cellpadding='3' cellspacing='6'>{''.join(rows)}</table>")
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
@@ -240,6 +253,8 @@ class BreakScreen(QWidget):
         lay.addStretch(1)
         self.end_button = QPushButton("I am back: end the break  (Ctrl+Enter)")
         self.end_button.setAccessibleName("End the break")
+        self.end_button.setFont(scaled_font(self, 1.2, bold=True))
+        self.end_button.setMinimumWidth(self.end_button.sizeHint().width() + 48)
         self.end_button.clicked.connect(self.endRequested)
         lay.addWidget(self.end_button, 0, Qt.AlignmentFlag.AlignCenter)
         shortcut(self, "Ctrl+Return", self.endRequested.emit)
