@@ -192,3 +192,20 @@ def test_an_exam_day_closed_mid_break_resumes_with_the_time_left(
     assert w2.current_screen == "block-next"
     assert "encounter 5 of 12" in c2.next_screen.heading.text()
     assert json.loads((tmp_path / "block.json").read_text())["state"] == "next"
+
+
+def test_a_mini_block_from_the_study_plan_takes_its_next_cases(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    w = open_window(qtbot, services)
+    bar = w.library_screen.blocks
+    assert bar.count.value() == 4 and bar.chosen_source() == "plan"  # the defaults
+    bar.count.setValue(3)
+    with qtbot.waitSignal(w.blocks.blockStarted, timeout=30000):
+        bar.mini_button.click()
+    run = w.blocks.run
+    assert run is not None and run.block.kind == "mini"
+    ids = run.block.case_ids
+    assert len(ids) == len(set(ids)) == 3 and set(ids) <= set(services.library.cases)
+    groups = {services.library.cases[c].complaint_group for c in ids}
+    assert len(groups) == 3  # what next offers one case per complaint group first
+    w.blocks.next_screen.leave_button.click()  # left: kept and offered again
+    assert w.current_screen == "library" and "unfinished mini-block of 3" in bar.banner.text()
