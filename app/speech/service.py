@@ -81,6 +81,19 @@ class SpeechConfig:
         )
 
 
+# The argument that makes a frozen app (packaging/osce-sim.spec) run the worker instead of
+# itself: a PyInstaller executable has no ``-m``, so packaging/osce_sim_main.py looks for it.
+FROZEN_WORKER_ARG = "--speech-worker"
+
+
+def worker_command(python: str) -> list[str]:
+    """How to start the worker: ``python -m app.speech.worker``, or in a frozen app (whose
+    sys.executable is the app itself) the app again with :data:`FROZEN_WORKER_ARG`."""
+    if getattr(sys, "frozen", False) and python == sys.executable:
+        return [python, FROZEN_WORKER_ARG]
+    return [python, "-m", "app.speech.worker"]
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     engine: str  # "espeak-ng 1.51"
@@ -104,7 +117,7 @@ class _Worker:
     def __init__(self, config: SpeechConfig, tmp: Path) -> None:
         self.log_path = tmp / f"worker-{time.time_ns()}.log"
         self._log = self.log_path.open("wb")
-        cmd = [config.python, "-m", "app.speech.worker", "--tmp", str(tmp), "--mode", config.mode]
+        cmd = [*worker_command(config.python), "--tmp", str(tmp), "--mode", config.mode]
         if config.driver:
             cmd += ["--driver", config.driver]
         self.proc = subprocess.Popen(
