@@ -363,10 +363,7 @@ class Store:
                 f"{self.where}: the database is at schema version {legacy}, newer than this "
                 f"program knows; update OSCE Simulator (nothing was changed)"
             )
-        from alembic.script import ScriptDirectory
-
-        script = ScriptDirectory(str(MIGRATIONS_DIR))
-        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        if current is not None and current not in _known_revisions():
             raise StoreError(
                 f"{self.where}: the database was made by a newer OSCE Simulator (schema "
                 f"{current}, this program knows up to {HEAD_REVISION}); update OSCE Simulator "
@@ -867,6 +864,12 @@ def _learner_name(name: str) -> str:
     if len(name) > 200:
         raise ValueError("a learner's name is at most 200 characters")
     return name
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {r.revision for r in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
 
 
 def _create_at_head(conn: Connection) -> None:
