@@ -15,7 +15,7 @@ APT_PACKAGES := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbco
 
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: setup system-deps venv run test check lint typecheck imports pytest bench clean
+.PHONY: setup system-deps venv run test check lint typecheck imports pytest bench clean package package-test
 
 setup: system-deps venv
 
@@ -72,5 +72,22 @@ bench: setup
 	  else $(PY) $$b || exit 1; fi; \
 	done
 
+# The Linux one-folder app dist/osce-sim/ (packaging/README.md); PyInstaller is the `package` extra
+package: setup
+	@$(PY) -c "import PyInstaller" 2>/dev/null || $(PY) -m pip install -q -e '.[package]'
+	rm -rf dist/osce-sim build/icons
+	$(PY) packaging/make_icons.py build/icons
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+	  --distpath dist --workpath build/pyinstaller packaging/osce-sim.spec
+	@du -sh dist/osce-sim
+
+# Runs the built app (--version, check, cases, an old database, the library offscreen) beside
+# the source, with the PulseAudio null sink as `make pytest` has it: `check` fails where the
+# machine lacks a device (its recording is silent), and the test holds it to the source's verdicts
+package-test: package
+	@source tests/support/audio-server.sh && audio_server_start; \
+	OSCE_SIM_PACKAGE_TEST=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/test_package.py; rc=$$?; audio_server_stop; exit $$rc
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

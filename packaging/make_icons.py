@@ -41,6 +41,12 @@ def main(argv: list[str]) -> int:
         if not image.save(str(folder / "osce-sim.png")):
             print(f"error: cannot write {folder / 'osce-sim.png'}", file=sys.stderr)
             return 1
+    # one image each for the Windows executable and the macOS bundle (Qt's ico and icns
+    # plugins), written on any platform
+    big = QImage(str(out / "hicolor" / "256x256" / "apps" / "osce-sim.png"))
+    for name, fmt in (("osce-sim.ico", "ICO"), ("osce-sim.icns", "ICNS")):
+        if not big.save(str(out / name), fmt):
+            print(f"note: this Qt cannot write {fmt}; {name} left out", file=sys.stderr)
     scalable = out / "hicolor" / "scalable" / "apps"
     scalable.mkdir(parents=True, exist_ok=True)
     (scalable / "osce-sim.svg").write_bytes(SVG.read_bytes())

@@ -159,3 +159,30 @@ def test_the_built_app_opens_its_case_library_offscreen(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     ready = [ln for ln in out.stdout.splitlines() if ln.startswith("READY ")]
     assert ready and int(ready[0].split()[1]) >= 20, out.stdout + out.stderr
+
+
+@pytest.mark.package
+@needs_package
+def test_the_install_script_puts_the_app_its_launcher_icons_and_kiosk_autostart(
+    tmp_path: Path,
+) -> None:
+    """The copy of packaging/linux inside the built folder installs it (under DESTDIR here)."""
+    script = FROZEN.parent / "_internal" / "share" / "linux" / "install.sh"
+    root = tmp_path / "root"
+    out = subprocess.run(
+        ["bash", str(script), "--kiosk"],
+        env={**os.environ, "DESTDIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (root / "opt" / "osce-sim" / "osce-sim").is_file()
+    assert os.readlink(root / "usr" / "local" / "bin" / "osce-sim") == "/opt/osce-sim/osce-sim"
+    launcher = (root / "usr" / "share" / "applications" / "osce-sim.desktop").read_text()
+    assert "Exec=osce-sim\n" in launcher and "Icon=osce-sim\n" in launcher
+    kiosk = (root / "etc" / "xdg" / "autostart" / "osce-sim-kiosk.desktop").read_text()
+    assert "Exec=osce-sim kiosk\n" in kiosk
+    for size in (48, 256):
+        icon = root / "usr" / "share" / "icons" / "hicolor" / f"{size}x{size}" / "apps"
+        assert (icon / "osce-sim.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
