@@ -186,3 +186,17 @@ def test_the_install_script_puts_the_app_its_launcher_icons_and_kiosk_autostart(
     for size in (48, 256):
         icon = root / "usr" / "share" / "icons" / "hicolor" / f"{size}x{size}" / "apps"
         assert (icon / "osce-sim.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.package
+@needs_package
+def test_the_built_app_carries_what_asking_aloud_and_audio_load_at_run_time() -> None:
+    """Loaded by path or by ctypes, so the analysis could miss them: PocketSphinx's model where
+    get_model_path() points in the folder, its extension, PortAudio and libsndfile."""
+    inside = FROZEN.parent / "_internal"
+    model = inside / "pocketsphinx" / "model" / "en-us"
+    assert (model / "cmudict-en-us.dict").stat().st_size > 1_000_000
+    assert (model / "en-us" / "mdef").is_file()
+    assert list((inside / "pocketsphinx").glob("_pocketsphinx*.so"))
+    assert list(inside.glob("libportaudio.so*"))
+    assert list((inside / "_soundfile_data").glob("libsndfile*"))
