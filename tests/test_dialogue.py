@@ -526,3 +526,35 @@ def test_reranker_never_overrules_a_phrasing_said_word_for_word(engines) -> None
     best = {0: 1.0, 1: 0.95, 2: 0.2}
     engine._rerank(best, {0: 1.0, 1: 0.5, 2: 0.2}, {"zzz-unknown"})
     assert best == {0: 1.0, 1: 0.95, 2: 0.2}  # words no candidate uses move nothing
+
+
+def _case_with(shared: SharedScript, item: dict[str, object]) -> DialogueEngine:
+    """The minimal case with one more history item of the test's own."""
+    data = read_yaml_file(Path(__file__).parent / "data" / "minimal_case.yaml").data
+    data["history"].append(item)
+    return DialogueEngine(parse_case(yaml.safe_dump(data, sort_keys=False), "x.yaml"), shared)
+
+
+def test_a_case_item_on_a_statement_topic_answers_the_statement(shared: SharedScript) -> None:
+    """A case's own reply to "it's all confidential" is a reply to a statement, not a question."""
+    engine = _case_with(
+        shared,
+        {
+            "id": "confidential",
+            "topic": "say.permission_sensitive",
+            "phrasings": [
+                "Everything you tell me is confidential.",
+                "This stays between us.",
+                "Nothing you say leaves this room.",
+            ],
+            "answer": "Okay... that helps. Thank you.",
+        },
+    )
+    conv = Conversation(engine)
+    reply = conv.ask("Everything you tell me is confidential.")
+    assert reply.items == ["confidential"]
+    assert reply.text == "Okay... that helps. Thank you."
+    # said twice, it is acknowledged again, not "as I said"
+    assert conv.ask("Everything you tell me is confidential.").text == reply.text
+    # a question in the same turn is still what the patient answers
+    assert Conversation(engine).ask("It's all confidential. Any fever?").items == ["fever"]

@@ -574,7 +574,9 @@ class DialogueEngine:
                     item.answer,
                     phrasings,
                     tuple(item.checklist),
-                    is_question=True,
+                    # a case's own reply to a statement ("it's all confidential") is still
+                    # the reply to a statement: matched as one, never taken for a question
+                    is_question=intent is None or intent.kind == "question",
                     answer_as_phrasing=True,
                 )
             )
@@ -1164,7 +1166,11 @@ class Conversation:
         else:
             text = engine.fill(cand.answer)
             kind = "answer"
-        if cand.id in self.answered and cand.topic not in ("greeting", "chief_complaint"):
+        if (
+            cand.id in self.answered
+            and cand.is_question
+            and cand.topic not in ("greeting", "chief_complaint")
+        ):
             answer = text[0].lower() + text[1:] if text[:2] != "I " and text[:2] != "I'" else text
             text = self._template(engine.shared.repeat).replace("{answer}", answer)
             kind = "repeat"
