@@ -18,6 +18,7 @@ from app.core.settings import Settings
 from app.core.store import Store, StoreError, database_url, sqlite_url
 from app.speech.speaker import start_speaker
 from app.ui.main_window import MainWindow, Services
+from app.ui.memory import limit_heaps
 from app.ui.push_to_talk import Listening
 from app.ui.recording import AudioServices
 
@@ -28,6 +29,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    limit_heaps()  # before the app's threads start (see app.ui.memory)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )

@@ -47,6 +47,7 @@ from app.ui.door import DoorScreen
 from app.ui.encounter import Confirm, EncounterScreen, ask_user
 from app.ui.feedback_view import FeedbackScreen
 from app.ui.library import AskName, LibraryScreen, ask_name
+from app.ui.memory import return_free_memory
 from app.ui.models import AUTOSAVE_MS, NoteModel, SessionModel
 from app.ui.note import DiagnosisBox, NoteScreen, diagnosis_box
 from app.ui.peer import PeerController, PeerEncounterScreen
@@ -78,6 +79,7 @@ def built_to_last(build: Callable[[], T], collect_first: bool = True) -> T:
     was_on = gc.isenabled()
     if collect_first:
         gc.collect()
+        return_free_memory()  # the attempt before's pages go back to the system
     gc.disable()
     try:
         return build()
