@@ -558,3 +558,37 @@ def test_a_case_item_on_a_statement_topic_answers_the_statement(shared: SharedSc
     assert conv.ask("Everything you tell me is confidential.").text == reply.text
     # a question in the same turn is still what the patient answers
     assert Conversation(engine).ask("It's all confidential. Any fever?").items == ["fever"]
+
+
+SUICIDAL = "psychiatric-suicidal-ideation-22m"
+
+
+def test_where_the_patient_will_be_seen_is_the_plan(engines, library) -> None:  # type: ignore[no-untyped-def]
+    """A safety net says what to do *if* something happens; where they go today is the plan."""
+    assert library.cases[SUICIDAL].sp.challenge.when == "on_plan"
+    text = "I'd like you to be seen by psychiatry in the emergency department today."
+    reply = ask(engines, SUICIDAL, text)
+    assert reply.items == ["shared.say.plan", "challenge"]
+    assert "return_precautions" not in [b.behaviour for b in reply.behaviours]
+    later = ask(engines, CHEST, "You'll be seen by the cardiology team this afternoon.")
+    assert later.items[0] == "shared.say.plan"
+    # the emergency department when something happens is still a safety net
+    hits = detect_behaviours("If the pain comes back, go straight to the emergency department.")
+    assert [h.behaviour for h in hits] == ["return_precautions"]
+
+
+def test_reassurance_is_empathy_not_a_screening_question(engines) -> None:  # type: ignore[no-untyped-def]
+    for text in ("I can see how frightening this is. You're safe here.", "You're safe here."):
+        reply = ask(engines, SUICIDAL, text)
+        assert reply.items == ["shared.say.empathy"], text
+        assert "safety" not in reply.items
+    # asking still asks
+    assert ask(engines, SUICIDAL, "Do you feel safe at home?").items == ["safety"]
+
+
+def test_an_open_invitation_about_the_complaint_gets_the_story(engines) -> None:  # type: ignore[no-untyped-def]
+    """The opening and "tell me more" both answer it: no clarification between the two."""
+    for case_id in ("shortness-of-breath-asthma-17f", "shortness-of-breath-heart-failure-72m"):
+        reply = ask(engines, case_id, "Can you tell me what's been happening with your breathing?")
+        assert reply.kind == "answer", case_id
+        assert reply.items[0] in ("shared.chief_complaint", "shared.tell_more")

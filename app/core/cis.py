@@ -82,6 +82,10 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bwe(?:'ll| will) (?:figure|work) (?:this|it) out together\b",
         r"\bi(?:'m| am) here to help\b",
         r"\byou(?:'re| are) right to (?:be|feel)\b",
+        # reassurance that answers a fear: "you're safe here", "you're not alone in this"
+        r"\byou(?:'re| are) (?:safe (?:here|now|with (?:me|us))|not alone|in (?:safe|good) hands|"
+        r"in the right place|not (?:a burden|going crazy|to blame))\b",
+        r"\bwe(?:'re| are) here (?:for you|to (?:help|support|look after) you)\b",
     ],
     "summary": [
         r"\b(?:let me|to|just to|i'?d like to|i want to) (?:briefly )?(?:summari[sz]e|recap|sum up|go over)",
@@ -120,7 +124,12 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bdo you have any (?:other )?concerns\b",
     ],
     "return_precautions": [
-        r"\b(?:call 911|go to the (?:emergency|er\b|ed\b|hospital)|emergency room|emergency department)",
+        # a safety net says what to do *if* something happens; "you'll be seen in the emergency
+        # department today" is the plan
+        r"\b(?:if|should|in case|whenever|any time)\b.{0,80}\b(?:call 911|go (?:straight |right )?to "
+        r"the (?:emergency|er\b|ed\b|hospital)|emergency room|emergency department)",
+        r"\b(?:call 911|go (?:straight |right )?to the (?:emergency|er\b|ed\b|hospital)|emergency room|"
+        r"emergency department)\b.{0,80}\b(?:if|should|in case|whenever|any time)\b",
         r"\b(?:come back|return|call (?:us|me|the clinic|your doctor)|seek (?:medical )?(?:help|care|attention))\b.{0,60}\b(?:if|when|should)\b",
         r"\bif (?:the|your|it|things|you|anything|symptoms?).{0,60}\b(?:worse|worsens|changes|gets? bad|comes back|returns|develop|notice)\b.{0,60}\b(?:call|come|go|seek|return|tell|let (?:us|me|the nurse|someone) know)\b",
         r"\bdon'?t hesitate to (?:call|come|contact)\b",

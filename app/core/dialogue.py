@@ -160,6 +160,11 @@ _STATEMENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"i'?m (?:worried|concerned) (?:that|about)|we(?:'ll| will| need to| should| can| are going to)|"
             r"i(?:'d| would) like to (?:order|do|run|get|check|send|start|arrange|refer)|"
             r"i'?m going to (?:order|run|send|start|get|arrange|refer|prescribe)|the plan|next steps?|"
+            # where or by whom the patient will be seen: "I'd like you to be seen by psychiatry"
+            r"(?:i|we)(?:'d| would)? (?:like|want|need) (?:you|him|her|them) to (?:be (?:seen|assessed|"
+            r"reviewed|admitted|checked|looked at)|see|stay|speak (?:to|with)|talk (?:to|with))\b|"
+            r"you(?:'ll| will| are going to|'re going to) (?:be (?:seen|assessed|reviewed|admitted)|"
+            r"see|stay|speak (?:to|with)|talk (?:to|with)) (?:by |in |at |to |with |a |the |our |one )|"
             r"diagnosis|differential|from what you(?:'ve| have)? (?:told|described|said)|"
             r"i(?:'d| would)? (?:suggest|recommend|advise|propose)|my (?:suggestion|recommendation|advice)|"
             r"(?:this|it) (?:sounds|looks|seems) like (?:a |an |it )|these (?:sound|look|seem) like)"
@@ -887,6 +892,10 @@ class DialogueEngine:
                     chosen.append(other)
                 continue
             if not top.candidate.is_question and not other.candidate.is_question:
+                continue
+            # "can you tell me what's been happening with your breathing?" invites the story:
+            # the opening and "tell me more" are both the right answer, not a reason to ask again
+            if top.candidate.topic in _OPEN_QUESTIONS and other.candidate.topic in _OPEN_QUESTIONS:
                 continue
             return None
         return chosen
