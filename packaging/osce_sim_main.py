@@ -4,8 +4,8 @@ A PyInstaller executable cannot be run as ``python -m app.speech.worker``, so in
 the speech service starts this same executable with ``--speech-worker`` first
 (app/speech/service.py: worker_command), and it becomes the worker rather than the app.
 
-OSCE_SIM_STARTUP_PROBE=1 makes the desktop app print ``READY <cases listed>`` and quit at the
-first turn of its event loop after the window is shown (the case library listed): how
+OSCE_SIM_STARTUP_PROBE=1 makes the desktop app print ``READY <cases listed>`` (the kiosk
+``READY kiosk``) and quit at the first turn of its event loop after its window is shown: how
 benchmarks/package_start.py and tests/test_package.py time and see a start of the frozen app,
 which runs no other code than its own.
 """
@@ -18,24 +18,29 @@ import sys
 
 
 def _startup_probe() -> None:
-    """The window's show() also schedules the READY line and the quit (see the docstring)."""
+    """The windows' show() also schedules the READY line and the quit (see the docstring)."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
+    from app.ui.kiosk import KioskWindow
     from app.ui.main_window import MainWindow
 
-    shown = MainWindow.show
+    def ready_after(shown: object, what: str) -> object:
+        def show(self: QWidget) -> None:
+            shown(self)  # type: ignore[operator]
 
-    def show(self: MainWindow) -> None:
-        shown(self)
+            def ready() -> None:
+                listed = self.library_screen.proxy.rowCount() if what == "library" else what
+                print(f"READY {listed}", flush=True)
+                QApplication.exit(0)  # not quit(): the kiosk refuses to close its window
 
-        def ready() -> None:
-            print(f"READY {self.library_screen.proxy.rowCount()}", flush=True)
-            QApplication.quit()
+            QTimer.singleShot(0, ready)
 
-        QTimer.singleShot(0, ready)
+        return show
 
-    MainWindow.show = show  # type: ignore[method-assign]
+    MainWindow.show = ready_after(MainWindow.show, "library")  # type: ignore[method-assign]
+    KioskWindow.show = ready_after(KioskWindow.show, "kiosk")  # type: ignore[method-assign]
+    KioskWindow.showFullScreen = ready_after(KioskWindow.showFullScreen, "kiosk")  # type: ignore[method-assign]
 
 
 def main() -> int:

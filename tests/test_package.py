@@ -210,3 +210,13 @@ def test_the_built_app_carries_what_asking_aloud_and_audio_load_at_run_time() ->
     assert list((inside / "pocketsphinx").glob("_pocketsphinx*.so"))
     assert list(inside.glob("libportaudio.so*"))
     assert list((inside / "_soundfile_data").glob("libsndfile*"))
+
+
+@pytest.mark.package
+@needs_package
+def test_the_built_app_opens_the_kiosk_its_autostart_entry_runs(tmp_path: Path) -> None:
+    """`osce-sim kiosk` (packaging/linux/osce-sim-kiosk.desktop) reaches its sign-in window."""
+    env = {**_env(tmp_path, "d"), "OSCE_SIM_STARTUP_PROBE": "1"}
+    out = _run([str(FROZEN), "kiosk"], env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "READY kiosk" in out.stdout.splitlines(), out.stdout + out.stderr
