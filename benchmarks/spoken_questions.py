@@ -13,6 +13,7 @@ and the decode time per question: wall clock and the decoding thread's CPU time 
 development machine is shared, so the wall clock waits for a core). Last line: JSON.
 
     python benchmarks/spoken_questions.py [--case ID] [--voices en-us:160,en-us+f3:140]
+        [--every N] [--every-voice] [--verbose]
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def main() -> int:
         action="store_true",
         help="each question in every voice (default: the voices take turns, one per question)",
     )
+    ap.add_argument(
+        "--every", type=int, default=1, help="every Nth question of each case (a quicker run)"
+    )
     ap.add_argument("--verbose", "-v", action="store_true", help="list every miss")
     args = ap.parse_args()
     voices = [(v, int(s)) for v, s in (x.split(":") for x in args.voices.split(","))]
@@ -124,7 +128,7 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            for q in data["questions"]:
+            for q in data["questions"][:: args.every]:
                 exp = {
                     str(e)
                     for e in (q["expect"] if isinstance(q["expect"], list) else [q["expect"]])
@@ -166,6 +170,7 @@ def main() -> int:
 
     figures = {
         "questions": asked,
+        "every": args.every,
         "utterances": n,
         "voices": [f"{v}:{s}" for v, s in voices],
         "right": round(totals["right"] / n, 4),
