@@ -592,3 +592,17 @@ def test_an_open_invitation_about_the_complaint_gets_the_story(engines) -> None:
         reply = ask(engines, case_id, "Can you tell me what's been happening with your breathing?")
         assert reply.kind == "answer", case_id
         assert reply.items[0] in ("shared.chief_complaint", "shared.tell_more")
+
+
+def test_cage_questions_reach_the_cases_screening_item(engines) -> None:  # type: ignore[no-untyped-def]
+    """CAGE/AUDIT ask whether drinking is a problem: a case's item on that answers them."""
+    cut_down = "Have you ever felt you should cut down on your drinking?"
+    for case_id in ("joint-pain-gout-58m", "psychiatric-low-mood-47m"):  # custom.cage items
+        assert ask(engines, case_id, cut_down).items == ["cage"], case_id
+        assert ask(engines, case_id, "How much do you drink?").items == ["alcohol"], case_id
+    gout = "joint-pain-gout-58m"
+    assert ask(engines, gout, "Have you ever felt guilty about your drinking?").items == ["cage"]
+    binge = "How often do you have six or more drinks on one occasion?"
+    assert ask(engines, gout, binge).items == ["cage"]
+    # a case without one answers from its alcohol history, never "that doesn't apply to me"
+    assert ask(engines, CHEST, cut_down).items == ["alcohol"]

@@ -404,6 +404,10 @@ class IntentDef:
     key: str
     kind: Literal["question", "statement", "off_topic"]
     phrasings: tuple[str, ...]
+    # a narrower question (CAGE within the alcohol history): a case without an item of its
+    # own answers it from the broader topic's item, not with "that doesn't apply to me"
+    within: str | None = None
+    aliases: tuple[str, ...] = ()  # `custom.` topics case authors use for the same question
 
 
 @cache
@@ -411,7 +415,13 @@ def load_intents() -> dict[str, IntentDef]:
     with (data_dir() / "intents.yaml").open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     return {
-        key: IntentDef(key, v.get("kind", "question"), tuple(v.get("phrasings") or ()))
+        key: IntentDef(
+            key,
+            v.get("kind", "question"),
+            tuple(v.get("phrasings") or ()),
+            v.get("within"),
+            tuple(v.get("aliases") or ()),
+        )
         for key, v in data["intents"].items()
     }
 
@@ -546,7 +556,11 @@ class DialogueEngine:
         return [concept.lay, *concept.terms]
 
     def _effective_topic(self, topic: str) -> str:
-        """`custom.hoarseness` is the lexicon's symptom `hoarseness`: treat it as `sx.`."""
+        """`custom.hoarseness` is the lexicon's symptom `hoarseness`: treat it as `sx.`;
+        `custom.cage` is the catalogue's alcohol screening, which names it as an alias."""
+        for key, intent in self.intents.items():
+            if topic in intent.aliases:
+                return key
         if topic.startswith("custom."):
             key = topic[len("custom.") :].replace("-", "_")
             concept = self.lexicon.concepts.get(key)
@@ -558,16 +572,25 @@ class DialogueEngine:
         """Clinical concepts named in a text (before the engine's own vocabulary exists)."""
         return list(Analyzer(self.lexicon).analyse(text).concepts)
 
+    def _narrower(self, topic: str, answered: set[str]) -> list[str]:
+        """The phrasings of the narrower questions `topic` answers when nothing else does."""
+        return [
+            p
+            for key, intent in self.intents.items()
+            if intent.within == topic and key not in answered
+            for p in intent.phrasings
+        ]
+
     def _build_candidates(self) -> list[Candidate]:
         out: list[Candidate] = []
-        case_topics: set[str] = set()
+        case_topics = {self._effective_topic(item.topic) for item in self.case.history}
         for item in self.case.history:
             topic = self._effective_topic(item.topic)
-            case_topics.add(topic)
             phrasings = list(item.phrasings)
             intent = self.intents.get(topic)
             if intent is not None:
                 phrasings.extend(intent.phrasings)
+            phrasings.extend(self._narrower(topic, case_topics))
             sx = _sx_key(topic)
             if sx is not None:
                 phrasings.extend(self._symptom_phrasings(sx))
@@ -590,6 +613,7 @@ class DialogueEngine:
                 continue
             intent = self.intents.get(shared.topic)
             phrasings = list(shared.phrasings) + list(intent.phrasings if intent else ())
+            phrasings.extend(self._narrower(shared.topic, case_topics))
             is_question = intent is None or intent.kind == "question"
             out.append(
                 Candidate(
@@ -611,7 +635,8 @@ class DialogueEngine:
                 continue
             # a catalogue question neither the case nor the shared script answers: the SP
             # still recognises it (so it is not mistaken for another question) and says so.
-            if key not in case_topics and key not in shared_topics:
+            answered_within = intent.within in case_topics or intent.within in shared_topics
+            if key not in case_topics and key not in shared_topics and not answered_within:
                 out.append(
                     Candidate(
                         f"shared.{key}",
