@@ -16,7 +16,7 @@ BEHAVIOURS: dict[str, str] = {
     "introduction": "Introduced self with name and role",
     "confirm_name": "Confirmed the patient's name or preferred form of address",
     "open_question": "Asked an open-ended question early",
-    "empathy": "Made an empathy statement",
+    "empathy": "Made empathy statements (at least 2)",
     "summary": "Summarized what the patient said",
     "permission": "Asked permission before the exam or sensitive questions",
     "check_understanding": "Checked the patient's understanding",

@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         shortcut(self, "F1", self.show_shortcuts)
         shortcut(self, "Ctrl+Shift+K", self.show_sound_check)
         if services.audio is not None:  # recording's consent and the system check, one click away
-            self.sound_button = QPushButton("Sound check and recording (Ctrl+Shift+K)")
+            self.sound_button = QPushButton("Sound check (Ctrl+Shift+K)")
             self.sound_button.setFlat(True)
             self.sound_button.clicked.connect(self.show_sound_check)
             self.statusBar().addPermanentWidget(self.sound_button)
