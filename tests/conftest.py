@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,16 @@ def shared() -> SharedScript:
 @pytest.fixture(scope="session")
 def any_case(library) -> Case:  # type: ignore[no-untyped-def]
     return library.cases[sorted(library.cases)[0]]
+
+
+@pytest.fixture
+def sink_monitor_as_microphone() -> Iterator[None]:
+    """The null sink's monitor as the default input: what is played is what is recorded.
+    For the audio tests that `make test`'s PulseAudio server makes possible."""
+    if shutil.which("pactl") is None:
+        pytest.skip("pactl is not installed")
+    subprocess.run(["pactl", "set-default-source", "vsink.monitor"], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["pactl", "set-default-source", "vmic"], check=False)

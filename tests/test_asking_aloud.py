@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -255,18 +254,6 @@ def test_time_up_closes_the_microphone(qtbot, library, step2cs, shared) -> None:
 
 
 # -- a real take through the null sink's monitor ----------------------------------------------
-@pytest.fixture
-def sink_monitor_as_microphone() -> Iterator[None]:
-    """The null sink's monitor as the default input: what is played is what is heard."""
-    if shutil.which("pactl") is None:
-        pytest.skip("pactl is not installed")
-    subprocess.run(["pactl", "set-default-source", "vsink.monitor"], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["pactl", "set-default-source", "vmic"], check=False)
-
-
 @needs_audio
 @needs_espeak
 def test_a_question_played_into_the_sink_is_taken_from_its_monitor_and_recognized(

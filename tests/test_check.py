@@ -4,10 +4,7 @@ pytest`): every line passes or fails on its own, with its reason."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -46,17 +43,6 @@ def test_the_check_lists_voices_and_devices_speaks_and_finds_the_null_microphone
     assert "silent" in out and "is the microphone muted" in out
     assert f"{tmp_path} is writable" in out and "recording: off" in out
     assert rc == 1 and out.rstrip().endswith("1 of 6 checks failed: Recording 1 s")
-
-
-@pytest.fixture
-def sink_monitor_as_microphone() -> Iterator[None]:
-    if shutil.which("pactl") is None:
-        pytest.skip("pactl is not installed")
-    subprocess.run(["pactl", "set-default-source", "vsink.monitor"], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["pactl", "set-default-source", "vmic"], check=False)
 
 
 @needs_audio

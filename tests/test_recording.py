@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,18 +45,6 @@ def dominant_hz(x: np.ndarray, rate: int) -> float:
 def loud_span(x: np.ndarray, rate: int, floor: float = 2000) -> tuple[float, float]:
     idx = np.flatnonzero(np.abs(x) > floor)
     return idx[0] / rate, idx[-1] / rate
-
-
-@pytest.fixture
-def sink_monitor_as_microphone() -> Iterator[None]:
-    """The null sink's monitor as the default input: what is played is what is recorded."""
-    if shutil.which("pactl") is None:
-        pytest.skip("pactl is not installed")
-    subprocess.run(["pactl", "set-default-source", "vsink.monitor"], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["pactl", "set-default-source", "vmic"], check=False)
 
 
 # -- a real (virtual) sound card ---------------------------------------------------------------
