@@ -459,12 +459,26 @@ class Speller:
         self.vocabulary = sorted({w for w in vocabulary if w.isalpha() and len(w) >= 3})
         self._vocab_set = frozenset(self.vocabulary)
         self._english = _english_frequencies()
+        # per speller, not functools on the method: a class-level cache keyed on `self`
+        # kept every engine's speller (and its vocabulary) alive for the whole process
+        self._corrected: dict[str, str] = {}
 
     def is_known(self, word: str) -> bool:
         return word in self._vocab_set or self._english.get(word, 0) >= self.MIN_ENGLISH_FREQUENCY
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - one Speller per process, bounded cache
+    CACHE_SIZE = 8192
+
     def correct(self, word: str) -> str:
+        """The word as meant; remembered, since the same words come back over and over."""
+        hit = self._corrected.get(word)
+        if hit is None:
+            hit = self._correct(word)
+            if len(self._corrected) >= self.CACHE_SIZE:
+                self._corrected.clear()
+            self._corrected[word] = hit
+        return hit
+
+    def _correct(self, word: str) -> str:
         if len(word) < 4 or not word.isalpha() or self.is_known(word):
             return word
         max_dist = 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
@@ -509,6 +523,8 @@ class Analyzer:
         for text in vocabulary:
             words.update(raw_tokens(text))
         self.speller = Speller(words)
+        # per analyzer (see Speller): dropping an engine frees its analyses with it
+        self._analysed: dict[str, Analysis] = {}
 
     def normalize_words(self, text: str) -> list[str]:
         out: list[str] = []
@@ -528,8 +544,19 @@ class Analyzer:
             out.append(self.speller.correct(tok))
         return out
 
-    @lru_cache(maxsize=16384)  # noqa: B019 - analyzers live as long as the process
+    CACHE_SIZE = 16384
+
     def analyse(self, text: str) -> Analysis:
+        """The text's features; remembered, since phrasings and questions repeat."""
+        hit = self._analysed.get(text)
+        if hit is None:
+            hit = self._analyse(text)
+            if len(self._analysed) >= self.CACHE_SIZE:
+                self._analysed.clear()
+            self._analysed[text] = hit
+        return hit
+
+    def _analyse(self, text: str) -> Analysis:
         words = self.normalize_words(text)
         stems = self.lexicon.canonical([stem(w) for w in words])
         matches = self.lexicon.match_concepts(stems, words)
