@@ -27,6 +27,7 @@ import re
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -215,11 +216,61 @@ def loudest_dbfs(x: np.ndarray, frame: int = RATE // 50) -> float:
     return 20 * float(np.log10(max(rms, 1e-6)))
 
 
+class _SharedDecoder:
+    """One PocketSphinx decoder per process: the acoustic model is loaded once.
+
+    Building a decoder loads the acoustic model (about 0.1 s of C that holds Python's lock,
+    which stalled the GUI thread at every door sign); each case only adds its words to the
+    dictionary and its language model as a named search, and a take activates its case's
+    search. One lock guards the decoder, since every case shares it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._decoder: Any = None
+        self._searches = 0
+        self._dropped: list[str] = []  # searches of recognizers gone; removed under the lock
+        self.initial_cmn = ""  # a fresh decoder's cepstral mean, where each case starts
+
+    def add(self, lm_path: str, dict_path: str, words: dict[str, str]) -> tuple[Any, str]:
+        """The decoder and the name of a new search over the case's model (lock held)."""
+        from pocketsphinx import Decoder
+
+        for name in self._dropped[:]:
+            self._dropped.remove(name)
+            if self._decoder is not None:
+                self._decoder.remove_search(name)
+        self._searches += 1
+        name = f"case{self._searches}"
+        if self._decoder is None:
+            self._decoder = Decoder(
+                hmm=str(model_dir() / "en-us"),
+                lm=lm_path,
+                dict=dict_path,
+                lw=LANGUAGE_WEIGHT,
+                loglevel="FATAL",
+            )
+            self.initial_cmn = self._decoder.get_cmn()
+        dec = self._decoder
+        for word, phones in words.items():
+            if dec.lookup_word(word) is None:
+                dec.add_word(word, phones, False)  # the search below is built with them
+        dec.add_lm_file(name, lm_path)
+        return dec, name
+
+    def drop(self, name: str) -> None:
+        """A recognizer is gone: its search is removed at the next case (no lock taken here,
+        since this runs from the garbage collector on any thread)."""
+        self._dropped.append(name)
+
+
+_SHARED = _SharedDecoder()
+
+
 class SphinxRecognizer:
     """PocketSphinx with a trigram model of one case's phrasings; one take at a time."""
 
     def __init__(self, model: QuestionModel) -> None:
-        from pocketsphinx import Decoder
         from pocketsphinx.lm import ArpaBoLM
 
         if not model.runs:
@@ -232,24 +283,23 @@ class SphinxRecognizer:
             discount_mass=DISCOUNT_MASS,
         )
         lm.compute()
+        words: dict[str, str] = {}
+        for word in sorted(model.vocabulary):
+            for i, phones in enumerate(dictionary[word].split("\n")):
+                words[word if i == 0 else f"{word}({i + 1})"] = phones
         with tempfile.TemporaryDirectory(prefix="osce-sim-asr-") as tmp:
             lm_path = os.path.join(tmp, "case.arpa")
             dict_path = os.path.join(tmp, "case.dict")
             with open(lm_path, "w", encoding="utf-8") as fh:
                 lm.write(fh)
             with open(dict_path, "w", encoding="utf-8") as fh:
-                for word in sorted(model.vocabulary):
-                    for i, phones in enumerate(dictionary[word].split("\n")):
-                        fh.write(f"{word if i == 0 else f'{word}({i + 1})'} {phones}\n")
+                fh.writelines(f"{w} {p}\n" for w, p in words.items())
             # the files are read whole here; the decoder keeps nothing open
-            self._decoder = Decoder(
-                hmm=str(model_dir() / "en-us"),
-                lm=lm_path,
-                dict=dict_path,
-                lw=LANGUAGE_WEIGHT,
-                loglevel="FATAL",
-            )
-        self._lock = threading.Lock()
+            with _SHARED.lock:
+                self._decoder, self._search = _SHARED.add(lm_path, dict_path, words)
+        # each case adapts its own cepstral mean, as its own decoder did
+        self._cmn: str | None = None
+        weakref.finalize(self, _SHARED.drop, self._search)
         self._rng = np.random.default_rng(0)
 
     @classmethod
@@ -265,14 +315,19 @@ class SphinxRecognizer:
             return Recognition("", audio_s, time.perf_counter() - t0, level)
         pad = np.zeros(round(PAD_S * RATE), dtype=np.float32)
         pcm = np.concatenate([pad, x * 32767.0, pad])
-        with self._lock:
+        with _SHARED.lock:
             pcm += self._rng.normal(0.0, DITHER, pcm.shape).astype(np.float32)
             data = np.clip(pcm, -32768, 32767).astype(np.int16).tobytes()
             dec = self._decoder
+            if self._cmn is None:
+                self._cmn = _SHARED.initial_cmn
+            dec.activate_search(self._search)
+            dec.set_cmn(self._cmn)
             dec.start_utt()
             dec.process_raw(data, full_utt=True)
             dec.end_utt()
             hyp = dec.hyp()
+            self._cmn = dec.get_cmn()
         words = [
             w for w in (hyp.hypstr.split() if hyp is not None else []) if not w.startswith("<")
         ]
