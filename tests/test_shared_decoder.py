@@ -30,10 +30,8 @@ def speak(text: str, tmp: Path) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
-def test_cases_share_one_decoder_and_each_hears_its_own_words(
-    library,  # type: ignore[no-untyped-def]
-    shared,
-    tmp_path: Path,
+def test_cases_share_one_decoder_and_each_hears_its_own_words(  # type: ignore[no-untyped-def]
+    library, shared, tmp_path: Path
 ) -> None:
     other_id = next(c for c in sorted(library.cases) if c != CHEST)
     chest = DialogueEngine(library.cases[CHEST], shared)
