@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -514,6 +515,24 @@ class Analysis:
     concepts: tuple[str, ...]  # concept keys found
 
 
+_LIVE_ANALYZERS: weakref.WeakSet[Analyzer] = weakref.WeakSet()
+
+
+def forget_utterances() -> None:
+    """Empty every live analyzer's and speller's remembered words and the stem cache: a kiosk
+    forgets what one candidate typed or said before the next signs in (the weak set never
+    keeps a dropped engine's analyzer alive)."""
+    for analyzer in list(_LIVE_ANALYZERS):
+        analyzer._analysed.clear()
+        analyzer.speller._corrected.clear()
+    stem.cache_clear()
+
+
+def remembered_utterances() -> int:
+    """How many analyses and corrections the live analyzers hold (for the kiosk's test)."""
+    return sum(len(a._analysed) + len(a.speller._corrected) for a in list(_LIVE_ANALYZERS))
+
+
 class Analyzer:
     """Turns text into features; one per engine vocabulary, with a cache."""
 
@@ -525,6 +544,7 @@ class Analyzer:
         self.speller = Speller(words)
         # per analyzer (see Speller): dropping an engine frees its analyses with it
         self._analysed: dict[str, Analysis] = {}
+        _LIVE_ANALYZERS.add(self)
 
     def normalize_words(self, text: str) -> list[str]:
         out: list[str] = []

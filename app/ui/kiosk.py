@@ -57,7 +57,7 @@ from app.core.kiosk import (
     results_csv,
     results_on,
 )
-from app.core.text import Analyzer, Speller, stem
+from app.core.text import forget_utterances
 from app.speech import Speaker, TextOnly
 from app.ui.encounter import Confirm, ask_user
 from app.ui.main_window import MainWindow, Services
@@ -705,9 +705,7 @@ def forget_words() -> None:
     """Empty the language caches that hold what the candidate typed or said: the analyses of
     whole utterances, and the words stemmed and spell-corrected. The SP keeps its own
     analysed phrasings, so the next candidate's questions only refill them."""
-    Analyzer.analyse.cache_clear()
-    Speller.correct.cache_clear()
-    stem.cache_clear()
+    forget_utterances()
 
 
 def _refused_key(event: QKeyEvent) -> str | None:
