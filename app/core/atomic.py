@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -20,3 +21,11 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def set_aside(path: Path) -> Path:
+    """Move a file that cannot be read out of the way, kept (not deleted) under a dated name,
+    so nothing a learner wrote is thrown away silently; returns where it went."""
+    kept = path.with_name(f"{path.stem}-unreadable-{datetime.now(UTC):%Y%m%dT%H%M%S}.json")
+    path.replace(kept)
+    return kept

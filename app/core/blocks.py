@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.core.atomic import write_text_atomically
+from app.core.atomic import set_aside, write_text_atomically
 from app.core.clock import TimeSource
 from app.core.feedback import Feedback
 from app.core.formats import Break, ExamFormat
@@ -247,10 +247,7 @@ class BlockStore:
         try:
             return Block.model_validate_json(self.path.read_bytes())
         except (OSError, ValueError, ValidationError) as exc:
-            kept = self.path.with_name(
-                f"{self.path.stem}-unreadable-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-            )
-            self.path.replace(kept)
+            kept = set_aside(self.path)
             raise BlockStoreError(f"{self.path}: {exc}", kept) from exc
 
     def discard(self) -> None:

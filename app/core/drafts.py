@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.core.atomic import write_text_atomically
+from app.core.atomic import set_aside, write_text_atomically
 from app.core.attempt import Attempt
 
 DRAFT_VERSION = 1
@@ -67,10 +67,7 @@ class DraftStore:
                 saved_at=datetime.fromisoformat(doc["saved_at"]),
             )
         except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
-            kept = self.path.with_name(
-                f"{self.path.stem}-unreadable-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-            )
-            self.path.replace(kept)
+            kept = set_aside(self.path)
             raise DraftError(f"{self.path}: {exc}", kept) from exc
 
     def discard(self) -> None:
