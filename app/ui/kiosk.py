@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -61,7 +61,7 @@ from app.core.text import forget_utterances
 from app.speech import Speaker, TextOnly
 from app.ui.encounter import Confirm, ask_user
 from app.ui.main_window import MainWindow, Services
-from app.ui.widgets import scaled_font
+from app.ui.widgets import scaled_font, shortcut
 from app.ui.workers import Workers
 
 CANDIDATE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -478,9 +478,7 @@ class KioskWindow(QWidget):
         for w in (self.pin_page, self.proctor, self.thanks):
             self.stack.addWidget(w)
 
-        sc = QShortcut(QKeySequence(PROCTOR_KEYS), self)
-        sc.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        sc.activated.connect(self.ask_pin)
+        shortcut(self, PROCTOR_KEYS, self.ask_pin, Qt.ShortcutContext.ApplicationShortcut)
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(IDLE_POLL_MS)
         self._idle_timer.timeout.connect(self._check_idle)
