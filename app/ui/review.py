@@ -10,7 +10,6 @@ recorder kept (or decodes the tracks) on a thread; playing streams from the file
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from app.core.attempt import Attempt, SelfRating
 from app.core.recordings import RecordingInfo, RecordingLibrary
 from app.core.sep import SepMeasures, announcements, phase_starts
 from app.ui.widgets import mmss
+from app.ui.workers import Workers
 
 POINTS_PER_S = 10.0
 TIME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -228,7 +228,6 @@ def measures_html(m: SepMeasures, titles: dict[str, str]) -> str:
 class ReviewPanel(QWidget):
     ratingSaved = Signal(object)  # SelfRating
     recordingDeleted = Signal(str)  # attempt id
-    _loaded = Signal(int, object)  # token, ReviewData or an error message
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +238,7 @@ class ReviewPanel(QWidget):
         self.attempt: Attempt | None = None
         self.data: ReviewData | None = None
         self._token = 0
+        self.workers = Workers(1, self)  # a recording's envelopes are read off the GUI thread
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.info = QLabel("No recording.")
@@ -304,7 +304,6 @@ class ReviewPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
-        self._loaded.connect(self._on_loaded)
         self._set_playable(False)
 
     def configure(
@@ -360,14 +359,13 @@ class ReviewPanel(QWidget):
         self.delete_button.setEnabled(True)
         token = self._token
 
-        def load() -> None:
+        def load() -> object:
             try:
-                result: object = load_review(rec, attempt, titles)
+                return load_review(rec, attempt, titles)
             except Exception as exc:
-                result = f"The recording could not be read: {exc}"
-            self._loaded.emit(token, result)
+                return f"The recording could not be read: {exc}"
 
-        threading.Thread(target=load, name="osce-sim-review-load", daemon=True).start()
+        self.workers.submit(load, lambda result: self._on_loaded(token, result))
 
     def _fill_lines(self, attempt: Attempt) -> None:
         self.lines.clear()
