@@ -641,12 +641,11 @@ class Store:
     def save_breakdown(self, attempt_id: str, breakdown: Breakdown) -> None:
         """Replace an attempt's item and phase rows; its record and scores stay as they are."""
         with self._errors("saving an attempt's scores"), self._writer.begin() as conn:
-            row = conn.execute(select(A.c.record).where(A.c.id == attempt_id)).first()
+            row = conn.execute(select(A.c.record, A.c.saved_at).where(A.c.id == attempt_id)).first()
             if row is None:
                 raise KeyError(f"no attempt {attempt_id!r}")
             attempt = Attempt.model_validate_json(row[0])
-            saved_at = conn.execute(select(A.c.saved_at).where(A.c.id == attempt_id)).scalar_one()
-            self._write(conn, attempt, breakdown, _aware(saved_at), exists=True)
+            self._write(conn, attempt, breakdown, _aware(row[1]), exists=True)
 
     def summaries(
         self, learner: str = DEFAULT_LEARNER, case_id: str | None = None
