@@ -21,4 +21,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the store only moves forward; restore the .bak copy instead")
+    ${downgrades if downgrades else "pass"}

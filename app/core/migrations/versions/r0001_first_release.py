@@ -42,4 +42,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the store only moves forward; restore the .bak copy instead")
+    op.drop_table("attempts")
+    op.drop_table("schema_info")

@@ -120,4 +120,37 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the store only moves forward; restore the .bak copy instead")
+    """Back to the first release's tables: each attempt with its learner's name and its record
+    untouched; the item and phase rows go (they are derived from the records and cases)."""
+    op.drop_table("phase_times")
+    op.drop_table("item_results")
+    op.drop_index("ix_attempts_case_id", table_name="attempts")
+    op.drop_index("ix_attempts_learner_id_started_at", table_name="attempts")
+    op.rename_table("attempts", "attempts_v2")
+    op.create_table(
+        "attempts",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("learner", sa.String(200), nullable=False, index=True),
+        sa.Column("case_id", sa.String(80), nullable=False, index=True),
+        sa.Column("case_title", sa.String(300), nullable=False),
+        sa.Column("format", sa.String(80), nullable=False),
+        sa.Column("mode", sa.String(20), nullable=False),
+        sa.Column("started_at", TZ, nullable=False),
+        sa.Column("finished_at", TZ),
+        sa.Column("ice", sa.Float),
+        sa.Column("cis", sa.Float),
+        sa.Column("sep", sa.Float),
+        sa.Column("note", sa.Float),
+        sa.Column("record", sa.Text, nullable=False),
+    )
+    op.execute(
+        "INSERT INTO attempts (id, learner, case_id, case_title, format, mode, started_at, "
+        "finished_at, ice, cis, sep, note, record) "
+        "SELECT a.id, l.name, a.case_id, a.case_title, a.format, a.mode, a.started_at, "
+        "a.finished_at, a.ice, a.cis, a.sep, a.note, a.record "
+        "FROM attempts_v2 a JOIN learners l ON l.id = a.learner_id"
+    )
+    op.drop_table("attempts_v2")
+    op.drop_table("learners")
+    op.execute("DELETE FROM schema_info")
+    op.execute("INSERT INTO schema_info (version) VALUES (1)")

@@ -46,4 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the store only moves forward; restore the .bak copy instead")
+    op.drop_index("ix_item_results_learner_id_domain_item_id_met_text", table_name="item_results")
+    with op.batch_alter_table("item_results") as batch:
+        batch.drop_constraint("fk_item_results_learner_id_learners", type_="foreignkey")
+        batch.drop_column("learner_id")

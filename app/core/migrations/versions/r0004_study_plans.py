@@ -40,4 +40,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the store only moves forward; restore the .bak copy instead")
+    op.drop_table("study_plans")
