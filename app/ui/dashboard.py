@@ -21,7 +21,6 @@ from PySide6.QtCharts import (
     QChartView,
     QHorizontalBarSeries,
     QLineSeries,
-    QPieSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, QPointF, Qt, QTimer, Signal
@@ -55,7 +54,6 @@ from app.core.plans import (
     CIS_GOAL,
     DOMAIN_NAMES,
     DOMAINS,
-    FOCUS,
     DomainResult,
     Progress,
     ScoreReport,
@@ -276,18 +274,6 @@ def cis_chart(p: Progress) -> QChart:
         )
         goal.attachAxis(x)
         goal.attachAxis(y)
-    return chart
-
-
-def focus_chart(p: Progress) -> QChart:
-    chart = _new_chart("Balance of focus (the seed's, for a typical retaker)")
-    pie = QPieSeries()
-    pie.setHoleSize(0.4)
-    for name, pct in FOCUS:
-        sl = pie.append(f"{name} {pct}%", pct)
-        sl.setLabelVisible(True)
-    chart.addSeries(pie)
-    chart.legend().hide()
     return chart
 
 
