@@ -583,9 +583,9 @@ class DialogueEngine:
 
     def _build_candidates(self) -> list[Candidate]:
         out: list[Candidate] = []
-        case_topics = {self._effective_topic(item.topic) for item in self.case.history}
-        for item in self.case.history:
-            topic = self._effective_topic(item.topic)
+        topics = [self._effective_topic(item.topic) for item in self.case.history]
+        case_topics = set(topics)
+        for item, topic in zip(self.case.history, topics, strict=True):
             phrasings = list(item.phrasings)
             intent = self.intents.get(topic)
             if intent is not None:
@@ -886,13 +886,10 @@ class DialogueEngine:
         if not words:
             return
         alpha = RERANK_SMOOTHING
-        likelihood = {
-            ci: sum(
-                math.log((counts[ci].get(f, 0.0) + alpha) / (sum(self._weights[ci]) + 2 * alpha))
-                for f in words
-            )
-            for ci in pool
-        }
+        likelihood: dict[int, float] = {}
+        for ci in pool:
+            total = sum(self._weights[ci]) + 2 * alpha  # once per candidate, not once per word
+            likelihood[ci] = sum(math.log((counts[ci].get(f, 0.0) + alpha) / total) for f in words)
         top = max(likelihood.values())
         for ci in pool:
             closeness = min(lexical.get(ci, 0.0), 1.0)
