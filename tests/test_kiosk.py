@@ -165,7 +165,6 @@ def _counts(url: str) -> tuple[int, int, int]:
 def test_two_kiosks_writing_fifty_attempts_each_at_once_lose_nothing(tmp_path: Path) -> None:
     url = _new_database(_admin_url())
     Store(url).close()  # the schema is made once, as the centre's set-up would
-    go = tmp_path / "go"
     procs = [
         subprocess.Popen(
             [
@@ -176,16 +175,21 @@ def test_two_kiosks_writing_fifty_attempts_each_at_once_lose_nothing(tmp_path: P
                 str(tmp_path / f"outbox-{k}.sqlite3"),
                 "50",
                 f"kiosk{k}",
-                str(go),
             ],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for k in (1, 2)
     ]
-    go.touch()
+    for p in procs:  # both connected and waiting at the start line
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = []
     for p in procs:
         out, err = p.communicate(timeout=240)

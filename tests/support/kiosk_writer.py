@@ -1,15 +1,15 @@
 """One kiosk process for the tests: N attempts through a kiosk's outbox to a central database.
 
-`python -m tests.support.kiosk_writer URL OUTBOX N TAG` waits for a go-file (so that two
-processes start writing at once), then submits N attempts, each sent as it is saved, and
-prints one JSON line: the ids it wrote and how many are still queued.
+`python -m tests.support.kiosk_writer URL OUTBOX N TAG` says `ready`, waits for a line on its
+standard input (so that two processes start writing at once: the test sends it to both when
+both are ready), then submits N attempts, each sent as it is saved, and prints one JSON line:
+the ids it wrote and how many are still queued.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 from app.core.attempt import Attempt
@@ -19,10 +19,9 @@ from app.core.store import Breakdown, ItemResult, PhaseResult
 
 def main(argv: list[str]) -> int:
     url, outbox_path, n, tag = argv[0], Path(argv[1]), int(argv[2]), argv[3]
-    go = Path(argv[4]) if len(argv) > 4 else None
     sink = ResultSink(Outbox(outbox_path), url)
-    while go is not None and not go.exists():  # a start line shared by both processes
-        time.sleep(0.005)
+    print("ready", flush=True)
+    sys.stdin.readline()  # the start line shared by both processes
     ids = []
     for i in range(n):
         a = Attempt(
