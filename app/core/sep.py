@@ -189,7 +189,8 @@ def _clean(mask: np.ndarray, fill: int, shortest: int) -> np.ndarray:
     for a, b in zip(starts[inner], ends[inner], strict=True):
         out[a:b] = True
     starts, ends = _runs(out)
-    for a, b in zip(starts[ends - starts < shortest], ends[ends - starts < shortest], strict=True):
+    short = ends - starts < shortest
+    for a, b in zip(starts[short], ends[short], strict=True):
         out[a:b] = False
     return out
 
@@ -358,11 +359,16 @@ def analyse(
     return measure(frame_features(learner, rate), sp_f, phases, encounter_offset)
 
 
+def _encounter_start(evs: list[Any]) -> float | None:
+    """When the encounter began on an attempt's timeline; None when it never did."""
+    return next((e.t for e in evs if e.stage == "encounter" and e.kind == "stage_started"), None)
+
+
 def phase_starts(events: Iterable[Any]) -> list[tuple[float, str]]:
     """Where each blueprint phase began, in encounter seconds, from an attempt's timeline
     (`Attempt.events`, whose times count from the start of the whole attempt)."""
     evs = list(events)
-    start = next((e.t for e in evs if e.stage == "encounter" and e.kind == "stage_started"), None)
+    start = _encounter_start(evs)
     if start is None:
         return []
     out: list[tuple[float, str]] = []
@@ -376,7 +382,7 @@ def phase_starts(events: Iterable[Any]) -> list[tuple[float, str]]:
 def announcements(events: Iterable[Any]) -> list[tuple[float, str]]:
     """The warnings and time up of the encounter, in encounter seconds."""
     evs = list(events)
-    start = next((e.t for e in evs if e.stage == "encounter" and e.kind == "stage_started"), None)
+    start = _encounter_start(evs)
     if start is None:
         return []
     return [
