@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -58,7 +57,7 @@ from app.speech import Speaker
 from app.ui.door import vitals_lines
 from app.ui.encounter import Confirm, EncounterScreen, ask_user
 from app.ui.models import SessionModel
-from app.ui.widgets import Banner, ClockLabel, mmss, scaled_font, shortcut
+from app.ui.widgets import Banner, ClockLabel, mmss, rating_row, scaled_font, shortcut
 
 if TYPE_CHECKING:
     from app.core.case_schema import Case as _Case
@@ -372,12 +371,7 @@ class ObserverFormView(QWidget):
         self.ratings: dict[str, QButtonGroup] = {}
         for row, key in enumerate(RATINGS):
             sep_grid.addWidget(QLabel(key.replace("_", " ").capitalize()), row, 0)
-            group = QButtonGroup(self)
-            for n in range(1, 6):
-                b = QRadioButton(str(n))
-                b.setAccessibleName(f"{key.replace('_', ' ')} {n}")
-                group.addButton(b, n)
-                sep_grid.addWidget(b, row, n)
+            group = rating_row(sep_grid, row, key.replace("_", " "), self)
             group.buttonClicked.connect(lambda _b: self._update())
             self.ratings[key] = group
         sep_grid.setColumnStretch(6, 1)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,7 +35,7 @@ from app.audio.review_player import ReviewPlayer
 from app.core.attempt import Attempt, SelfRating
 from app.core.recordings import RecordingInfo, RecordingLibrary
 from app.core.sep import SepMeasures, announcements, phase_starts
-from app.ui.widgets import mmss
+from app.ui.widgets import mmss, rating_row
 from app.ui.workers import Workers
 
 POINTS_PER_S = 10.0
@@ -283,12 +282,7 @@ class ReviewPanel(QWidget):
         for row, (key, name, question) in enumerate(RATINGS):
             label = QLabel(f"<b>{name}</b><br><small>{html.escape(question)}</small>")
             grid.addWidget(label, row, 0)
-            group = QButtonGroup(self)
-            for v in range(1, 6):
-                b = QRadioButton(str(v))
-                b.setAccessibleName(f"{name} {v}")
-                group.addButton(b, v)
-                grid.addWidget(b, row, v)
+            group = rating_row(grid, row, name, self)
             group.idClicked.connect(self._rating_changed)
             self.groups[key] = group
         self.save_rating = QPushButton("Save my rating")

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPaintEvent, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -47,6 +50,18 @@ def shortcut(
     sc.setContext(context or Qt.ShortcutContext.WindowShortcut)
     sc.activated.connect(slot)
     return sc
+
+
+def rating_row(grid: QGridLayout, row: int, name: str, owner: QWidget) -> QButtonGroup:
+    """Radio buttons 1 to 5 in columns 1-5 of a grid row, one group whose ids are the values;
+    the self-rating and the partner's form ask their 1-to-5 scales the same way."""
+    group = QButtonGroup(owner)
+    for v in range(1, 6):
+        b = QRadioButton(str(v))
+        b.setAccessibleName(f"{name} {v}")
+        group.addButton(b, v)
+        grid.addWidget(b, row, v)
+    return group
 
 
 TimeLeft = Callable[[], "tuple[float, bool] | None"]  # (seconds left, paused), or None
