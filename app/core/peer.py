@@ -87,9 +87,12 @@ def _mmss(t: float | None) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
-def observer_items(case: Case, attempt: Attempt) -> list[ObserverItem]:
+def observer_items(
+    case: Case, attempt: Attempt, app_cis: Domain | None = None
+) -> list[ObserverItem]:
     """The seed's CIS behaviours, hand washing and the challenge, each with the app's
-    detection from the learner's own words (the first time it heard it)."""
+    detection from the learner's own words (the first time it heard it). `app_cis` is the
+    app's own CIS of this attempt when the caller has scored it already."""
     heard: dict[str, str] = {}
     for e in attempt.transcript:
         if e.speaker != "learner":
@@ -106,7 +109,8 @@ def observer_items(case: Case, attempt: Attempt) -> list[ObserverItem]:
                 f"pressed Wash hands at {_mmss(washed.t)}" if washed else None,
             )
         )
-    app_cis = build_cis_of_app(case, attempt)
+    if app_cis is None:
+        app_cis = build_cis_of_app(case, attempt)
     found = {f.id: f for f in app_cis.found}
     challenge = found.get("challenge")
     items.append(
@@ -136,7 +140,7 @@ def combine(
     fb = build_feedback(case, updated, fmt)
     app_cis = fb.cis
     advice = {m.id: m.advice for m in app_cis.missed}
-    items = observer_items(case, updated)
+    items = observer_items(case, updated, app_cis)  # build_feedback has scored the CIS already
     ticked = set(form.ticked)
     dom = Domain("cis", app_cis.title, None, "fail")
     agree = 0
