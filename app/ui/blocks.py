@@ -50,7 +50,6 @@ from app.core.blocks import (
 )
 from app.core.feedback import Feedback, band, build_feedback
 from app.core.formats import DEFAULT_FORMAT, ExamFormat
-from app.core.store import Breakdown
 from app.ui.feedback_view import FeedbackScreen
 from app.ui.widgets import Banner, ClockLabel, mmss, scaled_font, shortcut
 
@@ -668,33 +667,15 @@ class BlockController(QObject):
         assert run is not None
         w = self.window
         session = model.session
-        if w.note_screen is not None and w.note_model is not None:
-            if not w.note_model.locked:  # the note clock ran out: take what was written
-                w.note_screen.lock()
-            session.attempt.note = w.note_model.note
-        attempt = session.attempt.model_copy(deep=True)
+        attempt = w.finished_attempt(session)
         attempt.block_id = run.block.id
         case, fmt = session.case, session.format
         run.encounter_done(attempt.id)
         snapshot = run.snapshot()
-        svc = w.services
-        store, drafts, blocks, audio, recording = (
-            svc.store,
-            svc.drafts,
-            self.store,
-            svc.audio,
-            w.recording,
-        )
+        keep, blocks = w.scorer(case, attempt, fmt), self.store
 
         def score_and_save() -> tuple[Feedback, Attempt]:
-            if audio is not None:
-                from app.ui.recording import measure_attempt
-
-                measure_attempt(audio, attempt, recording)
-            fb = build_feedback(case, attempt, fmt)
-            attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
-            store.save_attempt(attempt, Breakdown.from_feedback(fb))
-            drafts.discard()  # only once the attempt is safe in the store
+            fb = keep()
             if snapshot.state is BlockState.DONE:
                 blocks.discard()
             else:

@@ -513,30 +513,45 @@ class MainWindow(QMainWindow):
             self._note_boxes = []
         return self.note_screen
 
-    def _finish(self) -> None:
-        model = self.model
-        assert model is not None
-        session = model.session
+    def finished_attempt(self, session: EncounterSession) -> Attempt:
+        """The encounter's attempt with its note (locked if the note clock ran out), copied
+        so the writer's thread owns what it scores."""
         if self.note_screen is not None and self.note_model is not None:
             if not self.note_model.locked:  # the note clock ran out: take what was written
                 self.note_screen.lock()
             session.attempt.note = self.note_model.note
-        case = session.case
-        fmt = session.format
-        attempt = session.attempt.model_copy(deep=True)
-        self.feedback_screen.show_pending(case)
-        self._show("feedback", self.feedback_screen)
+        return session.attempt.model_copy(deep=True)
+
+    def scorer(self, case: Case, attempt: Attempt, fmt: ExamFormat) -> Callable[[], Feedback]:
+        """The writer's work for a finished attempt (measure, score, store, drop the draft),
+        the same for a single encounter and a block's; it touches no widget."""
         store, drafts = self.services.store, self.services.drafts
         audio, recording = self.services.audio, self.recording
 
-        def score_and_save() -> tuple[Feedback, Attempt]:
+        def keep() -> Feedback:
             if audio is not None:
                 measure_attempt(audio, attempt, recording)
             fb = build_feedback(case, attempt, fmt)
             attempt.scores = {k: v for k, v in fb.scores().items() if v is not None}
             store.save_attempt(attempt, Breakdown.from_feedback(fb))  # items, phases: rows
             drafts.discard()  # only once the attempt is safe in the store
-            return fb, attempt
+            return fb
+
+        return keep
+
+    def _finish(self) -> None:
+        model = self.model
+        assert model is not None
+        session = model.session
+        attempt = self.finished_attempt(session)
+        case = session.case
+        fmt = session.format
+        self.feedback_screen.show_pending(case)
+        self._show("feedback", self.feedback_screen)
+        keep = self.scorer(case, attempt, fmt)
+
+        def score_and_save() -> tuple[Feedback, Attempt]:
+            return keep(), attempt
 
         def done(result: object) -> None:
             assert isinstance(result, tuple)
