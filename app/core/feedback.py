@@ -149,7 +149,8 @@ def band(domain: str, score: float | None) -> Band:
     return "pass" if score >= passing else "borderline" if score >= borderline else "fail"
 
 
-def _mmss(t: float | None) -> str:
+def elapsed_mmss(t: float | None) -> str:
+    """A moment into the encounter, floored (widgets.mmss is time left, rounded up)."""
     if t is None:
         return ""
     return f"{int(t // 60)}:{int(t % 60):02d}"
@@ -259,12 +260,14 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
         if entry.speaker != "learner":
             continue
         for b in entry.behaviours:
-            f = Found(b, BEHAVIOURS.get(b, b), f'"{entry.text}" at {_mmss(entry.t)}', entry.t)
+            f = Found(
+                b, BEHAVIOURS.get(b, b), f'"{entry.text}" at {elapsed_mmss(entry.t)}', entry.t
+            )
             first.setdefault(b, f)
             if b == "empathy":
                 empathy.append(f)
         for j in detect_jargon(entry.text):
-            jargon.append(f'You said "{j.term}" at {_mmss(entry.t)}: say "{j.plain}".')
+            jargon.append(f'You said "{j.term}" at {elapsed_mmss(entry.t)}: say "{j.plain}".')
     dom = Domain("cis", "Communication and Interpersonal Skills", None, "fail")
     advice = {
         "introduction": 'Knock, then: "Hello, I\'m Dr ___, one of the doctors."',
@@ -297,7 +300,7 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
             and (hit.t or 0) > OPEN_QUESTION_BY_MINUTE * 60
         ):
             dom.notes.append(
-                f"Your first open question came at {_mmss(hit.t)}: ask one in the first minutes."
+                f"Your first open question came at {elapsed_mmss(hit.t)}: ask one in the first minutes."
             )
             ok = False
         if key == "empathy" and len(empathy) < EMPATHY_NEEDED:
@@ -320,7 +323,12 @@ def _cis(case: Case, attempt: Attempt) -> tuple[Domain, list[str]]:
         if washed:
             points += 1
             dom.found.append(
-                Found("wash_hands", "Washed hands visibly", f"at {_mmss(washed[0].t)}", washed[0].t)
+                Found(
+                    "wash_hands",
+                    "Washed hands visibly",
+                    f"at {elapsed_mmss(washed[0].t)}",
+                    washed[0].t,
+                )
             )
         else:
             dom.missed.append(
@@ -402,7 +410,7 @@ def _sep_measured(dom: Domain, m: SepMeasures, titles: dict[str, str]) -> None:
     if m.learner_share is not None and talk > 0:
         share = round(m.learner_share * 100)
         text = "Talk time (measured)"
-        evidence = f"you {share}% of the talking ({_mmss(m.learner_talk_s)} against the patient's {_mmss(m.sp_talk_s)})"
+        evidence = f"you {share}% of the talking ({elapsed_mmss(m.learner_talk_s)} against the patient's {elapsed_mmss(m.sp_talk_s)})"
         if m.learner_share <= 0.65:
             dom.found.append(Found("measured.talk", text, evidence))
         else:
@@ -432,7 +440,7 @@ def _sep_measured(dom: Domain, m: SepMeasures, titles: dict[str, str]) -> None:
                 title = titles.get(p.phase or "", p.phase or "the encounter")
                 where[title] = where.get(title, 0) + 1
             spots = ", ".join(f"{n} in {t}" for t, n in where.items())
-            first = _mmss(m.long_pauses[0].start)
+            first = elapsed_mmss(m.long_pauses[0].start)
             dom.missed.append(
                 Missed(
                     "measured.pauses",

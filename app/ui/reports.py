@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QWidget
 
 from app.core.attempt import Attempt
-from app.core.feedback import Domain, Feedback
+from app.core.feedback import Domain, Feedback, elapsed_mmss
 from app.core.plans import DOMAIN_NAMES, Progress
 from app.ui.dashboard import CHARTS, readiness_html
 from app.ui.feedback_view import BAND_COLOURS, evidence_spans, note_html
@@ -60,10 +60,6 @@ def _pct(v: float | None) -> str:
     return "–" if v is None else f"{math.floor(v * 100 + 0.5)}%"
 
 
-def _mmss(t: float | None) -> str:
-    return "" if t is None else f"{int(t // 60)}:{int(t % 60):02d}"
-
-
 def write_pdf(
     body_html: str, path: str, images: dict[str, QImage] | None = None, title: str = ""
 ) -> None:
@@ -91,7 +87,7 @@ def _domain_html(dom: Domain) -> str:
         "<table width='100%'>",
     ]
     for f in dom.found:
-        when = f" at {_mmss(f.t)}" if f.t is not None else ""
+        when = f" at {elapsed_mmss(f.t)}" if f.t is not None else ""
         out.append(
             f"<tr><td class='found' width='4%'>✔</td><td width='40%'>{_esc(f.text.split(' OR ')[0])}</td>"
             f"<td class='muted'>{_esc(f.evidence)}{when}</td></tr>"
@@ -122,7 +118,7 @@ def attempt_html(attempt: Attempt, fb: Feedback) -> str:
         for p in t.phases
     )
     transcript = "".join(
-        f"<tr><td class='muted'>{_mmss(e.t)}</td><td class='muted'>{_esc(e.phase or '')}</td>"
+        f"<tr><td class='muted'>{elapsed_mmss(e.t)}</td><td class='muted'>{_esc(e.phase or '')}</td>"
         f"<td><b>{'You' if e.speaker == 'learner' else 'Patient' if e.speaker == 'sp' else 'Exam'}</b></td>"
         f"<td>{_esc(e.text)}</td></tr>"
         for e in attempt.transcript

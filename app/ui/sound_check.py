@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.audio.check import CheckLine
+from app.core.feedback import elapsed_mmss
 from app.ui.recording import AudioServices
 
 
@@ -110,7 +111,7 @@ class SoundCheckDialog(QDialog):
         self.recordings.clear()
         for r in self.audio.library.all():
             when = r.started_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.started_at else "?"
-            length = f"{int(r.seconds // 60)}:{int(r.seconds % 60):02d}"
+            length = elapsed_mmss(r.seconds)
             item = QListWidgetItem(
                 f"{when}  {r.case_title or r.case_id}  {length}  "
                 f"{r.size_bytes / 1e6:.1f} MB  (attempt {r.attempt_id[:8]})"
